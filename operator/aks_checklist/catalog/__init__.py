@@ -1,0 +1,1 @@
+"""The AKS Checklist as data."""

@@ -1,0 +1,1 @@
+"""The check engine: pure functions from snapshots of objects to findings."""

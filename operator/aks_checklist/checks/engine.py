@@ -1,0 +1,75 @@
+"""Runs every category module over a set of snapshots.
+
+Each category module (``application``, ``networking``...) exposes ``RULES``
+(the rules it can emit) and ``check(snapshot, settings)`` yielding findings.
+The engine only dispatches and filters disabled rules; all judgement lives in
+the category modules.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from types import ModuleType
+
+from aks_checklist.checks.model import Finding, Rule
+from aks_checklist.checks.snapshot import Snapshot
+
+DEFAULT_ALLOWED_REGISTRIES = ("*.azurecr.io", "mcr.microsoft.com")
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSettings:
+    """What a policy's ``spec.checks`` tunes. ``disabled`` holds item or rule IDs."""
+
+    disabled: frozenset[str] = frozenset()
+    allowed_registries: tuple[str, ...] = DEFAULT_ALLOWED_REGISTRIES
+
+    def enabled(self, rule_id: str) -> bool:
+        return rule_id not in self.disabled and rule_id.split("/", 1)[0] not in self.disabled
+
+    def registry_allowed(self, registry: str) -> bool:
+        return any(fnmatch.fnmatchcase(registry, pattern) for pattern in self.allowed_registries)
+
+
+CheckFunction = Callable[[Snapshot, CheckSettings], Iterable[Finding]]
+
+
+def _category_modules() -> tuple[ModuleType, ...]:
+    # Imported lazily so a module under construction cannot break catalog loading.
+    from aks_checklist.checks import (  # noqa: PLC0415
+        application,
+        bcdr,
+        container,
+        networking,
+        operations,
+        resources,
+        storage,
+        windows,
+    )
+
+    return (application, bcdr, container, networking, operations, resources, storage, windows)
+
+
+def workload_rules() -> tuple[Rule, ...]:
+    """Every rule the Kubernetes engine can emit, in catalog order of their modules."""
+    rules: list[Rule] = []
+    for module in _category_modules():
+        rules.extend(module.RULES)
+    return tuple(rules)
+
+
+def evaluate(snapshots: Iterable[Snapshot], settings: CheckSettings | None = None) -> list[Finding]:
+    """Judges every snapshot; findings of disabled rules are dropped."""
+    settings = settings or CheckSettings()
+    return list(_evaluate(snapshots, settings))
+
+
+def _evaluate(snapshots: Iterable[Snapshot], settings: CheckSettings) -> Iterator[Finding]:
+    checks: list[CheckFunction] = [module.check for module in _category_modules()]
+    for snapshot in snapshots:
+        for check in checks:
+            for finding in check(snapshot, settings):
+                if settings.enabled(finding.rule):
+                    yield finding

@@ -1,0 +1,324 @@
+"""Snapshots: the objects a check may look at, grouped the way Kubernetes scopes them.
+
+Cross-object rules (a PDB covering a Deployment, an HPA scaling it, a
+NetworkPolicy isolating its pods) only make sense inside one namespace, so
+the engine judges one :class:`Snapshot` per namespace. The helpers here
+apply Kubernetes' own semantics (label selectors, defaulted replicas, HPA
+targets) so every category module agrees on them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from aks_checklist.checks.model import ObjectRef
+
+Obj = dict[str, Any]
+
+WORKLOAD_KINDS = frozenset(
+    {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job",
+     "CronJob", "Pod"}
+)
+# Kinds that are never namespaced; they are shared by every namespace's snapshot.
+CLUSTER_SCOPED_KINDS = frozenset(
+    {"Namespace", "Node", "StorageClass", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
+     "CustomResourceDefinition", "PriorityClass", "IngressClass", "ValidatingWebhookConfiguration",
+     "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy", "RuntimeClass", "CSIDriver",
+     "AksChecklistPolicy", "APIService", "ClusterIssuer", "ClusterPolicy"}
+)
+# Workload kinds whose replica count is a spec field (defaulting to 1 when absent).
+SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
+
+
+def meta(obj: Mapping[str, Any]) -> dict[str, Any]:
+    value = obj.get("metadata")
+    return value if isinstance(value, dict) else {}
+
+
+def labels_of(obj: Mapping[str, Any]) -> dict[str, str]:
+    value = meta(obj).get("labels")
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def annotations_of(obj: Mapping[str, Any]) -> dict[str, str]:
+    value = meta(obj).get("annotations")
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
+    """Kubernetes LabelSelector semantics: ``{}`` matches everything, ``None`` nothing."""
+    if selector is None:
+        return False
+    for key, value in as_dict(selector.get("matchLabels")).items():
+        if labels.get(str(key)) != str(value):
+            return False
+    for expr in as_list(selector.get("matchExpressions")):
+        expr = as_dict(expr)
+        key = str(expr.get("key", ""))
+        operator = expr.get("operator")
+        values = {str(v) for v in as_list(expr.get("values"))}
+        present = key in labels
+        if operator == "In" and not (present and labels[key] in values):
+            return False
+        if operator == "NotIn" and present and labels[key] in values:
+            return False
+        if operator == "Exists" and not present:
+            return False
+        if operator == "DoesNotExist" and present:
+            return False
+        if operator not in {"In", "NotIn", "Exists", "DoesNotExist"}:
+            return False
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Container:
+    """A container of a pod template, with where it sits (``containers``, ``initContainers``...)."""
+
+    spec: dict[str, Any]
+    section: str
+
+    @property
+    def name(self) -> str:
+        return str(self.spec.get("name") or "")
+
+    @property
+    def is_init(self) -> bool:
+        return self.section == "initContainers"
+
+    @property
+    def is_sidecar(self) -> bool:
+        """A native sidecar: an init container that keeps running (restartPolicy Always)."""
+        return self.is_init and self.spec.get("restartPolicy") == "Always"
+
+    @property
+    def is_ephemeral(self) -> bool:
+        return self.section == "ephemeralContainers"
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Anything that owns a pod template, reduced to what the checks need."""
+
+    obj: Obj
+    ref: ObjectRef
+
+    @property
+    def kind(self) -> str:
+        return self.ref.kind
+
+    @cached_property
+    def pod_template(self) -> dict[str, Any]:
+        """``{"metadata": ..., "spec": ...}`` of the pods this workload creates."""
+        spec = as_dict(self.obj.get("spec"))
+        if self.kind == "Pod":
+            return {"metadata": meta(self.obj), "spec": spec}
+        if self.kind == "CronJob":
+            spec = as_dict(as_dict(spec.get("jobTemplate")).get("spec"))
+        return as_dict(spec.get("template"))
+
+    @property
+    def pod_spec(self) -> dict[str, Any]:
+        return as_dict(self.pod_template.get("spec"))
+
+    @property
+    def pod_labels(self) -> dict[str, str]:
+        return labels_of(self.pod_template)
+
+    @property
+    def selector(self) -> dict[str, Any] | None:
+        """The workload's pod selector; ``None`` for kinds without one (Pod, Job, CronJob)."""
+        if self.kind in {"Pod", "Job", "CronJob"}:
+            return None
+        spec = as_dict(self.obj.get("spec"))
+        selector = spec.get("selector")
+        if self.kind == "ReplicationController" and isinstance(selector, dict):
+            return {"matchLabels": selector}
+        if isinstance(selector, dict):
+            return selector
+        # extensions/v1beta1 and apps/v1beta1 defaulted the selector to the template labels.
+        return {"matchLabels": self.pod_labels} if self.pod_labels else None
+
+    @property
+    def spec_replicas(self) -> int | None:
+        """Replicas as the API server would default them; ``None`` for unscalable kinds."""
+        if self.kind not in SCALABLE_KINDS:
+            return None
+        value = as_dict(self.obj.get("spec")).get("replicas", 1)
+        return value if isinstance(value, int) and not isinstance(value, bool) else 1
+
+    def containers(self, *, init: bool = True, ephemeral: bool = False) -> Iterator[Container]:
+        sections = ["containers"]
+        if init:
+            sections.append("initContainers")
+        if ephemeral:
+            sections.append("ephemeralContainers")
+        for section in sections:
+            for spec in as_list(self.pod_spec.get(section)):
+                if isinstance(spec, dict):
+                    yield Container(spec=spec, section=section)
+
+
+@dataclass
+class Snapshot:
+    """The objects of one namespace, plus the cluster-scoped objects they may refer to.
+
+    ``complete`` says whether the snapshot holds *every* object of the
+    namespace (a live cluster) or only those a manifest set happens to
+    contain: namespace-wide rules (quota, default-deny) can only fail when it
+    is complete or when the manifest set declares the Namespace itself.
+    """
+
+    namespace: str
+    objects: list[Obj] = field(default_factory=list)
+    cluster_objects: list[Obj] = field(default_factory=list)
+    complete: bool = False
+
+    @cached_property
+    def by_kind(self) -> dict[str, list[Obj]]:
+        grouped: dict[str, list[Obj]] = defaultdict(list)
+        for obj in self.objects:
+            grouped[str(obj.get("kind") or "")].append(obj)
+        for obj in self.cluster_objects:
+            grouped[str(obj.get("kind") or "")].append(obj)
+        return dict(grouped)
+
+    def of_kind(self, *kinds: str) -> list[Obj]:
+        found: list[Obj] = []
+        for kind in kinds:
+            found.extend(self.by_kind.get(kind, ()))
+        return found
+
+    @cached_property
+    def namespace_object(self) -> Obj | None:
+        for obj in self.by_kind.get("Namespace", ()):
+            if meta(obj).get("name") == self.namespace:
+                return obj
+        return None
+
+    @property
+    def namespace_declared(self) -> bool:
+        """Whether namespace-wide rules can judge this namespace (see class docstring)."""
+        return self.complete or self.namespace_object is not None
+
+    def ref(self, obj: Obj) -> ObjectRef:
+        kind = str(obj.get("kind") or "")
+        return ObjectRef.of(obj, None if kind in CLUSTER_SCOPED_KINDS else self.namespace)
+
+    @cached_property
+    def workloads(self) -> list[Workload]:
+        """Workloads to judge; Pods and ReplicaSets owned by a controller are skipped.
+
+        A live namespace holds the Deployment *and* its ReplicaSet and Pods;
+        judging all three would count one problem three times.
+        """
+        found = []
+        for obj in self.objects:
+            if obj.get("kind") not in WORKLOAD_KINDS:
+                continue
+            if obj.get("kind") in {"Pod", "ReplicaSet", "Job"} and _controlled(obj):
+                continue
+            found.append(Workload(obj=obj, ref=self.ref(obj)))
+        return found
+
+    def scalers_for(self, workload: Workload) -> list[Obj]:
+        """HorizontalPodAutoscalers and KEDA ScaledObjects that target the workload."""
+        found = []
+        for obj in self.of_kind("HorizontalPodAutoscaler", "ScaledObject"):
+            spec = as_dict(obj.get("spec"))
+            target = as_dict(spec.get("scaleTargetRef"))
+            target_kind = target.get("kind") or ("Deployment" if obj["kind"] == "ScaledObject" else None)
+            if target_kind == workload.kind and target.get("name") == workload.ref.name:
+                found.append(obj)
+        return found
+
+    def effective_min_replicas(self, workload: Workload) -> int | None:
+        """The replica floor: an autoscaler's minReplicas when one targets it, else spec.replicas."""
+        floors = []
+        for scaler in self.scalers_for(workload):
+            spec = as_dict(scaler.get("spec"))
+            key = "minReplicaCount" if scaler.get("kind") == "ScaledObject" else "minReplicas"
+            value = spec.get(key, 0 if key == "minReplicaCount" else 1)
+            if isinstance(value, int) and not isinstance(value, bool):
+                floors.append(value)
+        if floors:
+            return min(floors)
+        return workload.spec_replicas
+
+    def pdbs_for(self, workload: Workload) -> list[Obj]:
+        """PodDisruptionBudgets in this namespace whose selector matches the workload's pods."""
+        labels = workload.pod_labels
+        return [
+            pdb
+            for pdb in self.of_kind("PodDisruptionBudget")
+            if self.ref(pdb).namespace == workload.ref.namespace
+            and selector_matches(_pdb_selector(pdb), labels)
+        ]
+
+    def network_policies_selecting(self, labels: Mapping[str, str]) -> list[Obj]:
+        return [
+            policy
+            for policy in self.of_kind("NetworkPolicy")
+            if selector_matches(as_dict(policy.get("spec")).get("podSelector", {}), labels)
+        ]
+
+
+def _pdb_selector(pdb: Obj) -> dict[str, Any] | None:
+    selector = as_dict(pdb.get("spec")).get("selector")
+    if selector is None:
+        # policy/v1 treats a missing selector as selecting nothing.
+        return None
+    return as_dict(selector)
+
+
+def _controlled(obj: Obj) -> bool:
+    return any(
+        isinstance(owner, dict) and owner.get("controller") is True
+        for owner in as_list(meta(obj).get("ownerReferences"))
+    )
+
+
+def split_by_namespace(
+    objects: Iterable[Obj],
+    *,
+    default_namespace: str = "default",
+    complete: bool = False,
+) -> list[Snapshot]:
+    """Groups objects into one snapshot per namespace, sorted by namespace name.
+
+    Objects with no namespace are treated as being in ``default_namespace``
+    (what ``kubectl apply`` would do). A Namespace object opens a snapshot of
+    its own even when nothing else is in it.
+    """
+    namespaced: dict[str, list[Obj]] = defaultdict(list)
+    cluster: list[Obj] = []
+    for obj in objects:
+        kind = str(obj.get("kind") or "")
+        if kind in CLUSTER_SCOPED_KINDS:
+            cluster.append(obj)
+            if kind == "Namespace" and meta(obj).get("name"):
+                namespaced.setdefault(str(meta(obj)["name"]), [])
+            continue
+        namespace = meta(obj).get("namespace") or default_namespace
+        namespaced[str(namespace)].append(obj)
+    return [
+        Snapshot(
+            namespace=namespace,
+            objects=namespaced[namespace],
+            cluster_objects=cluster,
+            complete=complete,
+        )
+        for namespace in sorted(namespaced)
+    ]

@@ -1,0 +1,1 @@
+"""Subcommands of ``aks-checklist``; each module has ``register(subparsers)``."""

@@ -1,0 +1,17 @@
+"""`aks-checklist aks` (not built yet)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("aks", help="aks (not built yet)")
+    parser.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    print("aks-checklist aks is not built yet", file=sys.stderr)
+    return 2
