@@ -61,7 +61,9 @@ class ControlPlane:
         controller_manager: bool = True,
     ) -> None:
         self._own_workdir = workdir is None
-        self.workdir = Path(tempfile.mkdtemp(prefix="aks-checklist-cp-")) if workdir is None else workdir
+        self.workdir = (
+            Path(tempfile.mkdtemp(prefix="aks-checklist-cp-")) if workdir is None else workdir
+        ).resolve()
         self._binaries = binaries
         self._with_controller_manager = controller_manager
         self._processes: list[tuple[str, subprocess.Popen[bytes], IO[bytes]]] = []

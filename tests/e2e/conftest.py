@@ -1,0 +1,57 @@
+"""Fixtures of the e2e suite: one real control plane per session, CRDs installed once.
+
+With ``AKS_CHECKLIST_E2E_KUBECONFIG`` set, the suite runs against that
+cluster (kind, AKS) instead of starting its own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aks_checklist.testing import ControlPlane
+from tests.e2e.cluster import REPO, Cluster
+
+CRD_NAMES = ("akschecklistpolicies.akschecklist.io", "akscompliances.akschecklist.io")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Cluster]:
+    external = os.environ.get("AKS_CHECKLIST_E2E_KUBECONFIG")
+    if external:
+        kubectl = shutil.which("kubectl")
+        assert kubectl, "kubectl must be on PATH to test an existing cluster"
+        yield Cluster(kubeconfig=Path(external), kubectl_path=Path(kubectl), plane=None)
+        return
+    with ControlPlane() as plane:
+        yield Cluster(kubeconfig=plane.kubeconfig, kubectl_path=plane.binaries.kubectl, plane=plane)
+
+
+@pytest.fixture(scope="session")
+def crds(cluster: Cluster) -> Cluster:
+    cluster.kubectl("apply", "-f", str(REPO / "crds"))
+    cluster.kubectl(
+        "wait", "--for=condition=Established", "--timeout=60s",
+        *(f"crd/{name}" for name in CRD_NAMES),
+    )
+    return cluster
+
+
+@pytest.fixture
+def namespace(cluster: Cluster) -> Iterator[str]:
+    """A fresh namespace for one test, deleted afterwards (without waiting)."""
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    cluster.kubectl("create", "namespace", name)
+    yield name
+    cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
