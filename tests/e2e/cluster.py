@@ -71,4 +71,6 @@ def eventually(
         if last:
             return last
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what or probe!r}; last: {last!r}")
+    raise AssertionError(
+        f"timed out after {timeout}s waiting for {what or probe!r}; last: {last!r}"
+    )

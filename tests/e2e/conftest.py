@@ -16,6 +16,7 @@ import pytest
 
 from aks_checklist.testing import ControlPlane
 from tests.e2e.cluster import REPO, Cluster
+from tests.e2e.operator_process import OPERATOR_NAMESPACE, OperatorProcess
 
 CRD_NAMES = ("akschecklistpolicies.akschecklist.io", "akscompliances.akschecklist.io")
 
@@ -42,7 +43,9 @@ def cluster() -> Iterator[Cluster]:
 def crds(cluster: Cluster) -> Cluster:
     cluster.kubectl("apply", "-f", str(REPO / "crds"))
     cluster.kubectl(
-        "wait", "--for=condition=Established", "--timeout=60s",
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
         *(f"crd/{name}" for name in CRD_NAMES),
     )
     return cluster
@@ -55,3 +58,21 @@ def namespace(cluster: Cluster) -> Iterator[str]:
     cluster.kubectl("create", "namespace", name)
     yield name
     cluster.kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
+@pytest.fixture(scope="session")
+def operator(crds: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OperatorProcess]:
+    """The operator, running cluster-wide in its own process for the whole session."""
+    crds.kubectl("create", "namespace", OPERATOR_NAMESPACE, check=False)
+    process = OperatorProcess(crds.kubeconfig, tmp_path_factory.mktemp("operator") / "operator.log")
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def selector_label() -> str:
+    """A label value unique to one test, so its policy selects only its own namespaces."""
+    return uuid.uuid4().hex[:10]

@@ -45,11 +45,23 @@ def test_garbage_collector_removes_owned_objects(cluster: Cluster, namespace: st
     api = cluster.api()
     owner = pykube.ConfigMap(api, {"metadata": {"name": "owner", "namespace": namespace}})
     owner.create()
-    owned = pykube.ConfigMap(api, {"metadata": {
-        "name": "owned", "namespace": namespace,
-        "ownerReferences": [{"apiVersion": "v1", "kind": "ConfigMap", "name": "owner",
-                             "uid": owner.obj["metadata"]["uid"]}],
-    }})
+    owned = pykube.ConfigMap(
+        api,
+        {
+            "metadata": {
+                "name": "owned",
+                "namespace": namespace,
+                "ownerReferences": [
+                    {
+                        "apiVersion": "v1",
+                        "kind": "ConfigMap",
+                        "name": "owner",
+                        "uid": owner.obj["metadata"]["uid"],
+                    }
+                ],
+            }
+        },
+    )
     owned.create()
     owner.delete()
     eventually(lambda: not owned.exists(), timeout=60, what="owned ConfigMap to be collected")
@@ -58,10 +70,13 @@ def test_garbage_collector_removes_owned_objects(cluster: Cluster, namespace: st
 def test_resource_quota_status_is_filled_in(cluster: Cluster, namespace: str) -> None:
     """The quota controller computes status.hard/used, which quota admission relies on."""
     api = cluster.api()
-    quota = pykube.ResourceQuota(api, {
-        "metadata": {"name": "q", "namespace": namespace},
-        "spec": {"hard": {"configmaps": "5"}},
-    })
+    quota = pykube.ResourceQuota(
+        api,
+        {
+            "metadata": {"name": "q", "namespace": namespace},
+            "spec": {"hard": {"configmaps": "5"}},
+        },
+    )
     quota.create()
 
     def used() -> str | None:
@@ -71,10 +86,14 @@ def test_resource_quota_status_is_filled_in(cluster: Cluster, namespace: str) ->
     assert eventually(used, timeout=60, what="ResourceQuota status.used") is not None
 
 
-def test_default_service_account_is_created_in_new_namespaces(cluster: Cluster, namespace: str) -> None:
+def test_default_service_account_is_created_in_new_namespaces(
+    cluster: Cluster, namespace: str
+) -> None:
     """The service-account controller runs, so Pods can be admitted without special flags."""
     eventually(
-        lambda: cluster.kubectl("get", "sa", "default", "-n", namespace, check=False).returncode == 0,
+        lambda: (
+            cluster.kubectl("get", "sa", "default", "-n", namespace, check=False).returncode == 0
+        ),
         timeout=30,
         what="the default ServiceAccount",
     )

@@ -55,7 +55,11 @@ def test_empty_policy_gets_every_default(crds: Cluster) -> None:
     assert baseline["limitRange"]["defaultRequest"] == {"cpu": "100m", "memory": "128Mi"}
     assert baseline["limitRange"]["default"] == {"cpu": "500m", "memory": "512Mi"}
     assert baseline["resourceQuota"]["hard"]["requests.cpu"] == "8"
-    assert baseline["podDisruptionBudget"] == {"enabled": True, "minReplicas": 2, "maxUnavailable": 1}
+    assert baseline["podDisruptionBudget"] == {
+        "enabled": True,
+        "minReplicas": 2,
+        "maxUnavailable": 1,
+    }
     assert spec["checks"]["allowedRegistries"] == ["*.azurecr.io", "mcr.microsoft.com"]
     assert spec["waivers"] == []
     assert spec["reevaluateEvery"] == "10m"
@@ -67,23 +71,57 @@ def test_printer_columns_of_policies(crds: Cluster) -> None:
         table = crds.kubectl("get", "akspolicy", "columns").stdout.splitlines()
     finally:
         crds.kubectl("delete", "akspolicy", "columns")
-    assert table[0].split() == ["NAME", "ENFORCEMENT", "NAMESPACES", "SCORE", "FAILED", "READY", "AGE"]
+    assert table[0].split() == [
+        "NAME",
+        "ENFORCEMENT",
+        "NAMESPACES",
+        "SCORE",
+        "FAILED",
+        "READY",
+        "AGE",
+    ]
     assert table[1].split()[:2] == ["columns", "Enforce"]
 
 
 def test_printer_columns_of_compliance_reports(crds: Cluster, namespace: str) -> None:
-    crds.apply({
-        "apiVersion": "akschecklist.io/v1alpha1", "kind": "AksCompliance",
-        "metadata": {"name": "baseline", "namespace": namespace},
-    })
-    status = {"status": {"policy": "baseline", "score": 88, "passed": 52, "failed": 7,
-                         "baseline": {"summary": "3/3"}}}
+    crds.apply(
+        {
+            "apiVersion": "akschecklist.io/v1alpha1",
+            "kind": "AksCompliance",
+            "metadata": {"name": "baseline", "namespace": namespace},
+        }
+    )
+    status = {
+        "status": {
+            "policy": "baseline",
+            "score": 88,
+            "passed": 52,
+            "failed": 7,
+            "baseline": {"summary": "3/3"},
+        }
+    }
     crds.kubectl(
-        "patch", "aksc", "baseline", "-n", namespace, "--subresource=status", "--type=merge",
-        "-p", json.dumps(status),
+        "patch",
+        "aksc",
+        "baseline",
+        "-n",
+        namespace,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        json.dumps(status),
     )
     table = crds.kubectl("get", "akscompliance", "-A").stdout.splitlines()
-    assert table[0].split() == ["NAMESPACE", "NAME", "POLICY", "SCORE", "PASSED", "FAILED", "BASELINE", "AGE"]
+    assert table[0].split() == [
+        "NAMESPACE",
+        "NAME",
+        "POLICY",
+        "SCORE",
+        "PASSED",
+        "FAILED",
+        "BASELINE",
+        "AGE",
+    ]
     row = next(line.split() for line in table[1:] if line.startswith(namespace))
     assert row[1:7] == ["baseline", "baseline", "88", "52", "7", "3/3"]
 
@@ -111,7 +149,9 @@ def _walk_schema(schema: dict[str, Any], path: str) -> list[str]:
 def test_every_schema_field_has_a_description(crds: Cluster, crd: str) -> None:
     schema = crds.get_json("crd", crd)["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
     undocumented = [
-        path for path in _walk_schema(schema, "") if not path.endswith("{}")  # map values
+        path
+        for path in _walk_schema(schema, "")
+        if not path.endswith("{}")  # map values
     ]
     assert undocumented == []
 
@@ -129,7 +169,8 @@ INVALID_POLICIES = [
         id="selector-in-without-values",
     ),
     pytest.param(
-        {"excludedNamespaces": ["Kube_System"]}, "spec.excludedNamespaces[0]",
+        {"excludedNamespaces": ["Kube_System"]},
+        "spec.excludedNamespaces[0]",
         id="excluded-namespace-not-a-name",
     ),
     pytest.param(
@@ -138,8 +179,14 @@ INVALID_POLICIES = [
         id="limitrange-cpu-not-a-quantity",
     ),
     pytest.param(
-        {"baseline": {"limitRange": {"defaultRequest": {"cpu": "1", "memory": "1Gi"},
-                                     "default": {"cpu": "500m", "memory": "2Gi"}}}},
+        {
+            "baseline": {
+                "limitRange": {
+                    "defaultRequest": {"cpu": "1", "memory": "1Gi"},
+                    "default": {"cpu": "500m", "memory": "2Gi"},
+                }
+            }
+        },
         "spec.baseline.limitRange.default.cpu",
         id="limitrange-default-below-request",
     ),
@@ -174,15 +221,19 @@ INVALID_POLICIES = [
         id="pdb-max-unavailable-over-100-percent",
     ),
     pytest.param(
-        {"checks": {"disabled": ["app-01"]}}, "spec.checks.disabled[0]",
+        {"checks": {"disabled": ["app-01"]}},
+        "spec.checks.disabled[0]",
         id="disabled-rule-id-malformed",
     ),
     pytest.param(
-        {"waivers": [{"rule": "APP-01/Liveness", "reason": "legacy"}]}, "spec.waivers[0].rule",
+        {"waivers": [{"rule": "APP-01/Liveness", "reason": "legacy"}]},
+        "spec.waivers[0].rule",
         id="waiver-rule-id-malformed",
     ),
     pytest.param(
-        {"waivers": [{"rule": "APP-01"}]}, "spec.waivers[0].reason", id="waiver-without-reason",
+        {"waivers": [{"rule": "APP-01"}]},
+        "spec.waivers[0].reason",
+        id="waiver-without-reason",
     ),
     pytest.param(
         {"waivers": [{"rule": "APP-01", "reason": "legacy", "expires": "next week"}]},

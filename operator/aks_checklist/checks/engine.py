@@ -38,7 +38,7 @@ CheckFunction = Callable[[Snapshot, CheckSettings], Iterable[Finding]]
 
 def _category_modules() -> tuple[ModuleType, ...]:
     # Imported lazily so a module under construction cannot break catalog loading.
-    from aks_checklist.checks import (  # noqa: PLC0415
+    from aks_checklist.checks import (
         application,
         bcdr,
         container,

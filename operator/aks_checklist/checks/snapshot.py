@@ -20,15 +20,39 @@ from aks_checklist.checks.model import ObjectRef
 Obj = dict[str, Any]
 
 WORKLOAD_KINDS = frozenset(
-    {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job",
-     "CronJob", "Pod"}
+    {
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "ReplicaSet",
+        "ReplicationController",
+        "Job",
+        "CronJob",
+        "Pod",
+    }
 )
 # Kinds that are never namespaced; they are shared by every namespace's snapshot.
 CLUSTER_SCOPED_KINDS = frozenset(
-    {"Namespace", "Node", "StorageClass", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
-     "CustomResourceDefinition", "PriorityClass", "IngressClass", "ValidatingWebhookConfiguration",
-     "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy", "RuntimeClass", "CSIDriver",
-     "AksChecklistPolicy", "APIService", "ClusterIssuer", "ClusterPolicy"}
+    {
+        "Namespace",
+        "Node",
+        "StorageClass",
+        "PersistentVolume",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "PriorityClass",
+        "IngressClass",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "RuntimeClass",
+        "CSIDriver",
+        "AksChecklistPolicy",
+        "APIService",
+        "ClusterIssuer",
+        "ClusterPolicy",
+    }
 )
 # Workload kinds whose replica count is a spec field (defaulting to 1 when absent).
 SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet", "ReplicationController"})
@@ -233,19 +257,23 @@ class Snapshot:
             found.append(Workload(obj=obj, ref=self.ref(obj)))
         return found
 
+    @cached_property
+    def _scalers_by_target(self) -> dict[tuple[str, str], list[Obj]]:
+        index: dict[tuple[str, str], list[Obj]] = defaultdict(list)
+        for obj in self.of_kind("HorizontalPodAutoscaler", "ScaledObject"):
+            target = as_dict(as_dict(obj.get("spec")).get("scaleTargetRef"))
+            # KEDA defaults the target kind of a ScaledObject to Deployment.
+            default_kind = "Deployment" if obj.get("kind") == "ScaledObject" else None
+            kind, name = target.get("kind") or default_kind, target.get("name")
+            index[(str(kind), str(name))].append(obj)
+        return dict(index)
+
     def scalers_for(self, workload: Workload) -> list[Obj]:
         """HorizontalPodAutoscalers and KEDA ScaledObjects that target the workload."""
-        found = []
-        for obj in self.of_kind("HorizontalPodAutoscaler", "ScaledObject"):
-            spec = as_dict(obj.get("spec"))
-            target = as_dict(spec.get("scaleTargetRef"))
-            target_kind = target.get("kind") or ("Deployment" if obj["kind"] == "ScaledObject" else None)
-            if target_kind == workload.kind and target.get("name") == workload.ref.name:
-                found.append(obj)
-        return found
+        return list(self._scalers_by_target.get((workload.kind, workload.ref.name), ()))
 
     def effective_min_replicas(self, workload: Workload) -> int | None:
-        """The replica floor: an autoscaler's minReplicas when one targets it, else spec.replicas."""
+        """The replica floor: an autoscaler's minimum when one targets it, else spec.replicas."""
         floors = []
         for scaler in self.scalers_for(workload):
             spec = as_dict(scaler.get("spec"))

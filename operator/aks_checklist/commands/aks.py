@@ -1,17 +1,152 @@
-"""`aks-checklist aks` (not built yet)."""
+"""`aks-checklist aks FILE|-`: judge a cluster's own configuration (``az aks show -o json``).
+
+Reads one managed cluster in either shape (az's flattened JSON or the ARM
+resource with ``properties``), runs the ARM-document rules and prints the same
+report formats as ``scan``. Exit codes match ``scan``: 0 clean, 1 a failure at
+or above ``--fail-on``, 2 the input could not be read or is not a managed
+cluster.
+"""
 
 from __future__ import annotations
 
 import argparse
+import codecs
+import dataclasses
+import json
 import sys
+from datetime import date
 from typing import Any
+
+import yaml
+
+from aks_checklist.checks.aks import RULES, NotAManagedClusterError, evaluate_managed_cluster
+from aks_checklist.checks.model import Finding, Severity
+from aks_checklist.commands.scan import use_color
+from aks_checklist.render import FORMATS, exit_code, render
+from aks_checklist.scan import STDIN, STDIN_NAME, ScanError
+
+PROG = "aks-checklist aks"
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("aks", help="aks (not built yet)")
+    parser = subparsers.add_parser(
+        "aks",
+        help="check an AKS cluster's configuration (az aks show -o json) against the checklist",
+        description=(
+            "Check an AKS cluster's own configuration against the AKS Checklist. FILE holds "
+            "the JSON of `az aks show -o json` or the cluster's ARM resource (with "
+            "`properties`); - reads stdin. Exit codes: 0 clean, 1 a failure at or above "
+            "--fail-on, 2 the input could not be read or is not a managed cluster."
+        ),
+    )
+    parser.add_argument("file", metavar="FILE", help="cluster JSON file, or - for stdin")
+    parser.add_argument(
+        "--format", "-o", dest="format", choices=FORMATS, default="table", help="output format"
+    )
+    parser.add_argument(
+        "--fail-on",
+        type=_severity,
+        default=Severity.HIGH,
+        metavar="{High,Medium,Low}",
+        help="exit 1 when a check fails at or above this severity (default: High)",
+    )
+    parser.add_argument(
+        "--show-passed", action="store_true", help="also list passing and not-applicable checks"
+    )
+    parser.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="judge the supported Kubernetes versions as of this date (default: today)",
+    )
+    parser.add_argument("--no-color", action="store_true", help="never colour the table output")
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    print("aks-checklist aks is not built yet", file=sys.stderr)
-    return 2
+    name = STDIN_NAME if args.file == STDIN else args.file
+    findings: list[Finding] = []
+    errors: list[ScanError] = []
+    try:
+        document = read_document(args.file)
+        findings = [
+            dataclasses.replace(finding, file=name)
+            for finding in evaluate_managed_cluster(document, today=args.as_of)
+        ]
+    except (InputError, NotAManagedClusterError) as error:
+        errors.append(ScanError(file=name, document=None, message=str(error)))
+    sys.stdout.write(
+        render(
+            findings,
+            errors,
+            fmt=args.format,
+            show_passed=args.show_passed,
+            color=args.format == "table" and use_color(args.no_color, sys.stdout),
+            rules=RULES,
+        )
+    )
+    sys.stdout.flush()
+    if args.format != "table":
+        # Machine formats usually go to a file; say on stderr why the exit code is 2.
+        for problem in errors:
+            print(f"{PROG}: {problem}", file=sys.stderr)
+    return exit_code(findings, errors, args.fail_on)
+
+
+class InputError(ValueError):
+    """The file could not be read or parsed; the message says why."""
+
+
+def read_document(path: str) -> Any:
+    """The parsed JSON (or YAML, for ``az aks show -o yaml``) of ``path``; ``-`` is stdin."""
+    try:
+        if path == STDIN:
+            raw = sys.stdin.buffer.read()
+        else:
+            with open(path, "rb") as handle:
+                raw = handle.read()
+    except OSError as error:
+        raise InputError(error.strerror or str(error)) from None
+    text = _decode(raw)
+    if not text.strip():
+        raise InputError("the file is empty; expected the JSON of `az aks show -o json`")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as json_error:
+        where = f"line {json_error.lineno} column {json_error.colno}"
+        reason = f"not valid JSON: {json_error.msg} at {where}"
+        if text.lstrip().startswith(("{", "[")):
+            raise InputError(reason) from None
+        try:
+            document = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise InputError(reason) from None
+        if not isinstance(document, dict):
+            raise InputError(reason) from None
+        return document
+
+
+def _decode(raw: bytes) -> str:
+    """UTF-8, or UTF-16 with a byte-order mark (what Windows PowerShell's `>` writes)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise InputError(f"not {encoding.replace('-sig', '')} text: {error.reason}") from None
+
+
+def _severity(text: str) -> Severity:
+    for severity in Severity:
+        if severity.value.lower() == text.strip().lower():
+            return severity
+    raise argparse.ArgumentTypeError(f"{text!r} is not High, Medium or Low")
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None

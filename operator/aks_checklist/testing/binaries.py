@@ -55,16 +55,19 @@ def _from_directory(directory: Path) -> Binaries:
             raise BinariesNotFoundError(f"no executable {name} in {directory}")
         return None
 
-    etcd = pick("etcd")
-    apiserver = pick("kube-apiserver")
-    assert etcd is not None and apiserver is not None  # required=True raised otherwise
     kubectl = pick("kubectl", required=False) or _kubectl_on_path()
     return Binaries(
-        etcd=etcd,
-        kube_apiserver=apiserver,
+        etcd=_required(pick("etcd")),
+        kube_apiserver=_required(pick("kube-apiserver")),
         kube_controller_manager=pick("kube-controller-manager", required=False),
         kubectl=kubectl,
     )
+
+
+def _required(path: Path | None) -> Path:
+    if path is None:  # pick() raises first for required binaries; this narrows the type
+        raise BinariesNotFoundError("a required control-plane binary is missing")
+    return path
 
 
 def _kubectl_on_path() -> Path:

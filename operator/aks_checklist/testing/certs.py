@@ -64,9 +64,15 @@ def _certificate(
     if ca:
         builder = builder.add_extension(
             x509.KeyUsage(
-                digital_signature=True, key_cert_sign=True, crl_sign=True,
-                content_commitment=False, key_encipherment=False, data_encipherment=False,
-                key_agreement=False, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -91,7 +97,9 @@ def generate(directory: Path) -> Pki:
     serving_key = _key()
     serving_cert = _certificate(
         x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kube-apiserver")]),
-        serving_key, ca_name, ca_key,
+        serving_key,
+        ca_name,
+        ca_key,
         sans=[
             x509.DNSName("localhost"),
             x509.DNSName("kubernetes"),
@@ -104,11 +112,15 @@ def generate(directory: Path) -> Pki:
 
     admin_key = _key()
     admin_cert = _certificate(
-        x509.Name([
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "system:masters"),
-            x509.NameAttribute(NameOID.COMMON_NAME, "aks-checklist-admin"),
-        ]),
-        admin_key, ca_name, ca_key,
+        x509.Name(
+            [
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "system:masters"),
+                x509.NameAttribute(NameOID.COMMON_NAME, "aks-checklist-admin"),
+            ]
+        ),
+        admin_key,
+        ca_name,
+        ca_key,
         usages=[x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH],
     )
 

@@ -85,7 +85,10 @@ class ControlPlane:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()
 
@@ -137,7 +140,7 @@ class ControlPlane:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent,  # noqa: PLW1509  # only calls prctl; no locks taken
+            preexec_fn=_die_with_parent,  # only calls prctl; no locks taken
             cwd=self.workdir,
         )
         self._processes.append((name, process, log))
@@ -146,39 +149,52 @@ class ControlPlane:
     def _start_etcd(self, binaries: Binaries, timeout: float) -> None:
         self.etcd_port, peer_port = _free_port(), _free_port()
         client_url = f"http://127.0.0.1:{self.etcd_port}"
-        self._spawn("etcd", [
-            str(binaries.etcd),
-            "--data-dir", str(self.workdir / "etcd"),
-            "--listen-client-urls", client_url,
-            "--advertise-client-urls", client_url,
-            "--listen-peer-urls", f"http://127.0.0.1:{peer_port}",
-            "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer_port}",
-            "--initial-cluster", f"default=http://127.0.0.1:{peer_port}",
-            "--unsafe-no-fsync=true",
-            "--quota-backend-bytes", str(4 * 1024**3),
-        ])
+        self._spawn(
+            "etcd",
+            [
+                str(binaries.etcd),
+                "--data-dir",
+                str(self.workdir / "etcd"),
+                "--listen-client-urls",
+                client_url,
+                "--advertise-client-urls",
+                client_url,
+                "--listen-peer-urls",
+                f"http://127.0.0.1:{peer_port}",
+                "--initial-advertise-peer-urls",
+                f"http://127.0.0.1:{peer_port}",
+                "--initial-cluster",
+                f"default=http://127.0.0.1:{peer_port}",
+                "--unsafe-no-fsync=true",
+                "--quota-backend-bytes",
+                str(4 * 1024**3),
+            ],
+        )
         self._wait("etcd", lambda: _http_ok(f"{client_url}/health"), timeout, process="etcd")
 
     def _start_apiserver(self, binaries: Binaries, timeout: float) -> None:
         pki = self._pki
-        self._spawn("kube-apiserver", [
-            str(binaries.kube_apiserver),
-            f"--etcd-servers=http://127.0.0.1:{self.etcd_port}",
-            "--bind-address=127.0.0.1",
-            "--advertise-address=127.0.0.1",
-            f"--secure-port={self.apiserver_port}",
-            f"--cert-dir={self.workdir / 'apiserver-certs'}",
-            f"--tls-cert-file={pki.serving_cert}",
-            f"--tls-private-key-file={pki.serving_key}",
-            f"--client-ca-file={pki.ca_cert}",
-            f"--service-cluster-ip-range={SERVICE_CLUSTER_IP_RANGE}",
-            "--authorization-mode=RBAC",
-            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-            f"--service-account-key-file={pki.service_account_pub}",
-            f"--service-account-signing-key-file={pki.service_account_key}",
-            "--allow-privileged=true",
-            "--event-ttl=1h",
-        ])
+        self._spawn(
+            "kube-apiserver",
+            [
+                str(binaries.kube_apiserver),
+                f"--etcd-servers=http://127.0.0.1:{self.etcd_port}",
+                "--bind-address=127.0.0.1",
+                "--advertise-address=127.0.0.1",
+                f"--secure-port={self.apiserver_port}",
+                f"--cert-dir={self.workdir / 'apiserver-certs'}",
+                f"--tls-cert-file={pki.serving_cert}",
+                f"--tls-private-key-file={pki.serving_key}",
+                f"--client-ca-file={pki.ca_cert}",
+                f"--service-cluster-ip-range={SERVICE_CLUSTER_IP_RANGE}",
+                "--authorization-mode=RBAC",
+                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+                f"--service-account-key-file={pki.service_account_pub}",
+                f"--service-account-signing-key-file={pki.service_account_key}",
+                "--allow-privileged=true",
+                "--event-ttl=1h",
+            ],
+        )
         self._wait(
             "kube-apiserver", lambda: self._get("/readyz") == 200, timeout, process="kube-apiserver"
         )
@@ -188,23 +204,26 @@ class ControlPlane:
         port = _free_port()
         pki = self._pki
         kubeconfig = str(self.kubeconfig)
-        self._spawn("kube-controller-manager", [
-            str(binaries.kube_controller_manager),
-            f"--kubeconfig={kubeconfig}",
-            f"--authentication-kubeconfig={kubeconfig}",
-            f"--authorization-kubeconfig={kubeconfig}",
-            "--bind-address=127.0.0.1",
-            f"--secure-port={port}",
-            f"--cert-dir={self.workdir / 'kcm-certs'}",
-            f"--service-account-private-key-file={pki.service_account_key}",
-            f"--root-ca-file={pki.ca_cert}",
-            f"--cluster-signing-cert-file={pki.ca_cert}",
-            f"--cluster-signing-key-file={pki.ca_key}",
-            f"--service-cluster-ip-range={SERVICE_CLUSTER_IP_RANGE}",
-            "--use-service-account-credentials=true",
-            "--leader-elect=false",
-            "--controllers=*",
-        ])
+        self._spawn(
+            "kube-controller-manager",
+            [
+                str(binaries.kube_controller_manager),
+                f"--kubeconfig={kubeconfig}",
+                f"--authentication-kubeconfig={kubeconfig}",
+                f"--authorization-kubeconfig={kubeconfig}",
+                "--bind-address=127.0.0.1",
+                f"--secure-port={port}",
+                f"--cert-dir={self.workdir / 'kcm-certs'}",
+                f"--service-account-private-key-file={pki.service_account_key}",
+                f"--root-ca-file={pki.ca_cert}",
+                f"--cluster-signing-cert-file={pki.ca_cert}",
+                f"--cluster-signing-key-file={pki.ca_key}",
+                f"--service-cluster-ip-range={SERVICE_CLUSTER_IP_RANGE}",
+                "--use-service-account-credentials=true",
+                "--leader-elect=false",
+                "--controllers=*",
+            ],
+        )
         self._wait(
             "kube-controller-manager",
             lambda: _http_ok(f"https://127.0.0.1:{port}/healthz", verify=False),
@@ -270,11 +289,24 @@ class ControlPlane:
         config = {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": "local", "cluster": {
-                "server": self.server, "certificate-authority-data": b64(self._pki.ca_cert)}}],
-            "users": [{"name": "admin", "user": {
-                "client-certificate-data": b64(self._pki.admin_cert),
-                "client-key-data": b64(self._pki.admin_key)}}],
+            "clusters": [
+                {
+                    "name": "local",
+                    "cluster": {
+                        "server": self.server,
+                        "certificate-authority-data": b64(self._pki.ca_cert),
+                    },
+                }
+            ],
+            "users": [
+                {
+                    "name": "admin",
+                    "user": {
+                        "client-certificate-data": b64(self._pki.admin_cert),
+                        "client-key-data": b64(self._pki.admin_key),
+                    },
+                }
+            ],
             "contexts": [{"name": "local", "context": {"cluster": "local", "user": "admin"}}],
             "current-context": "local",
         }

@@ -1,0 +1,99 @@
+"""Judges an AKS cluster's own configuration: the JSON of ``az aks show`` or its ARM resource.
+
+This is the offline judge behind ``aks-checklist aks`` (and, later, the
+operator's cluster-level findings). It covers every catalog item whose
+automation is ``aks`` or ``both``: each such item has at least one rule here,
+or an entry in :data:`NOT_DECIDABLE` saying why the document cannot decide it.
+
+Pure: no kopf, kubernetes or azure imports; the caller reads the document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from types import ModuleType
+from typing import Any
+
+from aks_checklist.checks.aks import (
+    application,
+    bcdr,
+    identity,
+    networking,
+    operations,
+    resources,
+    security,
+    storage,
+    windows,
+)
+from aks_checklist.checks.aks.document import (
+    AgentPool,
+    ManagedCluster,
+    NotAManagedClusterError,
+    parse_managed_cluster,
+)
+from aks_checklist.checks.engine import CheckSettings
+from aks_checklist.checks.model import Finding, Rule
+
+__all__ = [
+    "MODULES",
+    "NOT_DECIDABLE",
+    "RULES",
+    "AgentPool",
+    "ManagedCluster",
+    "NotAManagedClusterError",
+    "evaluate_cluster",
+    "evaluate_managed_cluster",
+    "parse_managed_cluster",
+]
+
+# In checklist category order, so reports list findings the way the checklist does.
+MODULES: tuple[ModuleType, ...] = (
+    application,
+    bcdr,
+    security,
+    identity,
+    networking,
+    operations,
+    resources,
+    storage,
+    windows,
+)
+
+RULES: tuple[Rule, ...] = tuple(rule for module in MODULES for rule in module.RULES)
+
+# Item id -> why the managed-cluster document cannot decide that `aks`/`both` item.
+# Empty while every such item of the catalog has a rule above; the unit tests keep
+# the two in step with catalog/items.yaml.
+NOT_DECIDABLE: dict[str, str] = {}
+
+
+def evaluate_managed_cluster(
+    doc: Any,
+    *,
+    settings: CheckSettings | None = None,
+    today: date | None = None,
+) -> list[Finding]:
+    """Parses ``doc`` (either shape) and runs every rule.
+
+    Raises :class:`NotAManagedClusterError` when ``doc`` is not a managed
+    cluster. ``today`` pins the date the Kubernetes version window is judged
+    on (default: the current date).
+    """
+    return evaluate_cluster(parse_managed_cluster(doc), settings=settings, today=today)
+
+
+def evaluate_cluster(
+    cluster: ManagedCluster,
+    *,
+    settings: CheckSettings | None = None,
+    today: date | None = None,
+) -> list[Finding]:
+    """Runs every rule on an already parsed cluster; findings of disabled rules are dropped."""
+    settings = settings or CheckSettings()
+    return [finding for finding in _all(cluster, today) if settings.enabled(finding.rule)]
+
+
+def _all(cluster: ManagedCluster, today: date | None) -> Iterator[Finding]:
+    for module in MODULES:
+        yield from module.check(cluster, today=today)

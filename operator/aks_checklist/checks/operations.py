@@ -1,0 +1,60 @@
+"""Operations rules: keep apps out of the ``default`` namespace.
+
+Everything lands in ``default`` when a manifest forgets its namespace, and
+that namespace usually has no quota, LimitRange, NetworkPolicy or RBAC of
+its own. The rule judges what people deploy on purpose (workloads,
+Services, Ingresses); ConfigMaps and Secrets follow their workloads, and
+some are created in every namespace by Kubernetes itself. The API server's
+own ``kubernetes`` Service in ``default`` is not the user's and is skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aks_checklist.checks.engine import CheckSettings
+from aks_checklist.checks.model import Finding, ObjectRef, Result, Rule, Severity
+from aks_checklist.checks.snapshot import Snapshot
+
+NOT_DEFAULT_NAMESPACE = Rule(
+    "OPS-15/not-default-namespace",
+    "Apps are not deployed to the default namespace",
+    Severity.MEDIUM,
+    "object",
+)
+
+RULES: tuple[Rule, ...] = (NOT_DEFAULT_NAMESPACE,)
+
+DEFAULT_NAMESPACE = "default"
+JUDGED_KINDS = ("Service", "Ingress")
+# Created and owned by the API server in every cluster.
+API_SERVER_SERVICE = "kubernetes"
+
+
+def check(snapshot: Snapshot, settings: CheckSettings) -> Iterator[Finding]:
+    if not settings.enabled(NOT_DEFAULT_NAMESPACE.id):
+        return
+    refs = [workload.ref for workload in snapshot.workloads]
+    refs.extend(snapshot.ref(obj) for obj in snapshot.of_kind(*JUDGED_KINDS))
+    for ref in refs:
+        if _api_server_service(ref):
+            continue
+        yield _judge(ref)
+
+
+def _api_server_service(ref: ObjectRef) -> bool:
+    return (
+        ref.kind == "Service"
+        and ref.namespace == DEFAULT_NAMESPACE
+        and ref.name == API_SERVER_SERVICE
+    )
+
+
+def _judge(ref: ObjectRef) -> Finding:
+    if ref.namespace == DEFAULT_NAMESPACE:
+        return NOT_DEFAULT_NAMESPACE.finding(
+            Result.FAIL,
+            f"{ref} is in the default namespace; give the app a namespace of its own",
+            ref,
+        )
+    return NOT_DEFAULT_NAMESPACE.finding(Result.PASS, f"{ref} is in namespace {ref.namespace}", ref)

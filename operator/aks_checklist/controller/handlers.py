@@ -1,0 +1,142 @@
+"""Kopf handler registration: indexes and event taps on built-ins, a daemon per policy.
+
+Importing this module registers the handlers on Kopf's default registry;
+``aks-checklist run`` imports it and starts Kopf.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import kopf
+import structlog
+
+from aks_checklist.baseline.marks import MANAGED_BY_LABEL, managing_policy
+from aks_checklist.checks.snapshot import labels_of, meta
+from aks_checklist.controller.coalescer import Coalescer
+from aks_checklist.controller.resources import (
+    CLUSTER_SCOPED,
+    NAMESPACED,
+    NAMESPACES,
+    PODS,
+    POLICIES,
+    REPORTS,
+    Watched,
+    controlled,
+    slim,
+)
+from aks_checklist.controller.view import ClusterView
+from aks_checklist.controller.worker import BASELINE_FIELDS, PolicyWorker
+from aks_checklist.kube.client import api_client
+from aks_checklist.kube.writer import Writer
+
+log = structlog.get_logger("aks_checklist.controller")
+FINALIZER = "akschecklist.io/finalizer"
+
+COALESCER = Coalescer()
+_writer: Writer | None = None
+
+
+def writer() -> Writer:
+    global _writer  # one API client per process, made on first use
+    if _writer is None:
+        _writer = Writer(api_client())
+    return _writer
+
+
+@kopf.on.startup()
+def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+    # Kopf keeps its bookkeeping in our own policy's status, never in annotations.
+    settings.persistence.finalizer = FINALIZER
+    settings.persistence.progress_storage = kopf.StatusProgressStorage(field="status.kopf.progress")
+    settings.persistence.diffbase_storage = kopf.StatusDiffBaseStorage(
+        field="status.kopf.last-handled-configuration"
+    )
+    settings.posting.reporting_component = "aks-checklist-operator"
+    settings.posting.level = logging.INFO
+    settings.watching.server_timeout = 300
+    settings.queueing.worker_limit = None
+
+
+def _register(watched: Watched) -> None:
+    """One index (what the pure layers read) and one event tap (what marks work) per kind."""
+    key_of_namespace = watched.namespaced
+    when = (lambda body, **_: not controlled(body)) if watched is PODS else None
+
+    def index(body: kopf.Body, namespace: str | None, **_: Any) -> dict[Any, Any]:
+        return {namespace if key_of_namespace else None: slim(body, watched)}
+
+    async def tap(body: kopf.Body, namespace: str | None, **_: Any) -> None:
+        if watched is NAMESPACES:
+            COALESCER.mark(meta(body).get("name"))
+        elif watched is POLICIES:
+            COALESCER.mark_full()  # who enforces which namespace may have changed
+        else:
+            COALESCER.mark(namespace if key_of_namespace else None)
+
+    index.__name__ = index.__qualname__ = watched.index_id
+    tap.__name__ = tap.__qualname__ = f"{watched.plural}_tap"
+    kopf.index(*_resource(watched), id=watched.index_id, when=when)(index)
+    kopf.on.event(*_resource(watched), id=f"{watched.plural}_tap", when=when)(tap)
+
+
+def _resource(watched: Watched) -> tuple[str, ...]:
+    if watched.group:
+        return (watched.group, watched.version, watched.plural)
+    return (watched.version, watched.plural)
+
+
+for _watched in (NAMESPACES, POLICIES, REPORTS, *NAMESPACED, *CLUSTER_SCOPED):
+    _register(_watched)
+
+
+@kopf.daemon(POLICIES.group, POLICIES.version, POLICIES.plural, cancellation_timeout=5.0)
+async def policy_daemon(
+    name: str, body: kopf.Body, stopped: kopf.DaemonStopped, memo: kopf.Memo, **kwargs: Any
+) -> None:
+    """Runs the policy's worker for as long as the policy exists (and we hold the peering)."""
+    view = ClusterView(kwargs)
+    worker = PolicyWorker(
+        name=name,
+        writer=writer(),
+        queue=COALESCER.queue(name),
+        operator_namespace=str(memo.get("operator_namespace", "")),
+    )
+    try:
+        await worker.run(body, view, stopped)
+    finally:
+        COALESCER.forget(name)
+
+
+@kopf.on.delete(POLICIES.group, POLICIES.version, POLICIES.plural)
+async def policy_deleted(name: str, **kwargs: Any) -> None:
+    """Removes every object and report the policy made, then lets other policies take over."""
+    view = ClusterView(kwargs)
+    client = writer()
+    for namespace in sorted(view.namespaces()):
+        for obj in view.namespace_objects(namespace):
+            if obj.get("kind") in BASELINE_FIELDS and managing_policy(obj) == name:
+                await asyncio.to_thread(
+                    client.delete, obj["kind"], namespace, meta(obj)["name"], meta(obj).get("uid")
+                )
+                log.info(
+                    f"Deleted {obj['kind']}",
+                    namespace=namespace,
+                    name=meta(obj)["name"],
+                    policy=name,
+                    reason="policy deleted",
+                )
+    for namespace in sorted(view.report_namespaces()):
+        for report in view.reports(namespace):
+            if meta(report).get("name") == name and _ours(report):
+                await asyncio.to_thread(
+                    client.delete_report, namespace, name, meta(report).get("uid")
+                )
+    COALESCER.mark_full()
+
+
+def _ours(obj: Mapping[str, Any]) -> bool:
+    return bool(labels_of(obj).get(MANAGED_BY_LABEL))

@@ -1,0 +1,102 @@
+"""The kinds the operator watches and how much of each object it keeps in memory."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Watched:
+    group: str
+    version: str
+    plural: str
+    kind: str
+    namespaced: bool = True
+    keep_status: bool = False
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def index_id(self) -> str:
+        return f"{self.plural}_index"
+
+
+POLICIES = Watched(
+    "akschecklist.io", "v1alpha1", "akschecklistpolicies", "AksChecklistPolicy", namespaced=False
+)
+REPORTS = Watched(
+    "akschecklist.io", "v1alpha1", "akscompliances", "AksCompliance", keep_status=True
+)
+NAMESPACES = Watched("", "v1", "namespaces", "Namespace", namespaced=False)
+NODES = Watched("", "v1", "nodes", "Node", namespaced=False, keep_status=True)
+PODS = Watched("", "v1", "pods", "Pod")
+
+# Everything a namespace snapshot is built from (besides Namespaces themselves).
+NAMESPACED = (
+    Watched("apps", "v1", "deployments", "Deployment"),
+    Watched("apps", "v1", "statefulsets", "StatefulSet"),
+    Watched("apps", "v1", "daemonsets", "DaemonSet"),
+    Watched("batch", "v1", "jobs", "Job"),
+    Watched("batch", "v1", "cronjobs", "CronJob"),
+    PODS,
+    Watched("", "v1", "services", "Service"),
+    Watched("", "v1", "serviceaccounts", "ServiceAccount"),
+    Watched("", "v1", "limitranges", "LimitRange"),
+    Watched("", "v1", "resourcequotas", "ResourceQuota"),
+    Watched("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim"),
+    Watched("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy"),
+    Watched("networking.k8s.io", "v1", "ingresses", "Ingress"),
+    Watched("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget"),
+    Watched("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler"),
+)
+CLUSTER_SCOPED = (
+    NODES,
+    Watched("storage.k8s.io", "v1", "storageclasses", "StorageClass", namespaced=False),
+)
+
+
+def controlled(body: Mapping[str, Any]) -> bool:
+    owners = body.get("metadata", {}).get("ownerReferences") or ()
+    return any(owner.get("controller") for owner in owners)
+
+
+def slim(body: Mapping[str, Any], watched: Watched) -> dict[str, Any]:
+    """The parts of an object the checks read; managedFields and most status are dropped."""
+    metadata = body.get("metadata", {})
+    kept: dict[str, Any] = {
+        "apiVersion": body.get("apiVersion") or watched.api_version,
+        "kind": body.get("kind") or watched.kind,
+        "metadata": {
+            key: metadata[key]
+            for key in (
+                "name",
+                "namespace",
+                "uid",
+                "generation",
+                "labels",
+                "annotations",
+                "ownerReferences",
+                "deletionTimestamp",
+            )
+            if key in metadata
+        },
+    }
+    # Kinds keep their desired state in spec, except these few top-level fields.
+    for key in (
+        "spec",
+        "automountServiceAccountToken",
+        "provisioner",
+        "volumeBindingMode",
+        "parameters",
+        "allowVolumeExpansion",
+    ):
+        if key in body:
+            kept[key] = body[key]
+    if watched.keep_status and "status" in body:
+        status = body["status"]
+        kept["status"] = {"nodeInfo": status.get("nodeInfo")} if watched.kind == "Node" else status
+    return kept

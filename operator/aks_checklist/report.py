@@ -1,0 +1,231 @@
+"""Findings to status: the AksCompliance report of a namespace and the policy's aggregate.
+
+Both are bounded whatever the cluster's size: a report has one entry per
+(rule, result) with at most ``MAX_RESOURCES`` names, and the policy status one
+row per checklist item. Nothing here carries a timestamp that changes from
+pass to pass, so an unchanged cluster produces an identical status and the
+controller can skip the write.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from aks_checklist.checks.model import Finding, Result, Severity
+
+MAX_RESOURCES = 20
+MAX_MESSAGE = 512
+_RESULT_ORDER = {
+    Result.FAIL: 0,
+    Result.ERROR: 1,
+    Result.WARN: 2,
+    Result.WAIVED: 3,
+    Result.NOT_APPLICABLE: 4,
+    Result.PASS: 5,
+}
+
+
+def score(passed: int, failed: int) -> int:
+    """Percentage of passed among judged results, rounded down; 100 when nothing was judged."""
+    judged = passed + failed
+    return 100 if judged == 0 else (100 * passed) // judged
+
+
+@dataclass(frozen=True)
+class NamespaceReport:
+    """One namespace's results, plus per-item counts the policy aggregate sums up."""
+
+    namespace: str
+    status: dict[str, Any]
+    item_counts: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> int:
+        return int(self.status["failed"])
+
+    @property
+    def score(self) -> int:
+        return int(self.status["score"])
+
+
+def _truncate(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def _resource_name(finding: Finding) -> str:
+    name = str(finding.object) if finding.object else "-"
+    return f"{name} ({finding.container})" if finding.container else name
+
+
+def namespace_report(
+    policy: str,
+    namespace: str,
+    findings: Sequence[Finding],
+    *,
+    workloads: int,
+    baseline: Mapping[str, str] | None,
+) -> NamespaceReport:
+    counts = Counter(f.result for f in findings)
+    groups: dict[tuple[str, Result], list[Finding]] = defaultdict(list)
+    items: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for finding in findings:
+        groups[(finding.rule, finding.result)].append(finding)
+        row = items[finding.item]
+        if finding.result is Result.PASS:
+            row[0] += 1
+        elif finding.result is Result.FAIL:
+            row[1] += 1
+        elif finding.result is Result.WAIVED:
+            row[2] += 1
+
+    def order(key: tuple[str, Result]) -> tuple[int, int, str]:
+        rule, result = key
+        severity = groups[key][0].severity
+        return (_RESULT_ORDER[result], -Severity(severity).rank, rule)
+
+    results = []
+    for key in sorted(groups, key=order):
+        rule, result = key
+        group = groups[key]
+        names = sorted({_resource_name(f) for f in group})
+        entry: dict[str, Any] = {
+            "rule": rule,
+            "severity": group[0].severity.value,
+            "result": result.value,
+            "count": len(group),
+        }
+        if result is not Result.PASS:
+            # Names of passing resources tell nobody anything and would dominate the size.
+            entry["resources"] = names[:MAX_RESOURCES]
+            entry["message"] = _truncate(min(group, key=_resource_name).message)
+        results.append(entry)
+
+    passed, failed = counts[Result.PASS], counts[Result.FAIL]
+    status: dict[str, Any] = {
+        "policy": policy,
+        "score": score(passed, failed),
+        "passed": passed,
+        "failed": failed,
+        "waived": counts[Result.WAIVED],
+        "workloads": workloads,
+        "results": results,
+    }
+    if baseline is not None:
+        status["baseline"] = dict(baseline)
+    return NamespaceReport(
+        namespace=namespace,
+        status=status,
+        item_counts={item: (row[0], row[1], row[2]) for item, row in items.items()},
+    )
+
+
+def policy_aggregate(reports: Iterable[NamespaceReport]) -> dict[str, Any]:
+    """``summary`` and ``items`` of the policy status, summed over namespace reports."""
+    namespaces = compliant = workloads = passed = failed = waived = 0
+    items: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for report in reports:
+        namespaces += 1
+        status = report.status
+        compliant += status["failed"] == 0
+        workloads += status["workloads"]
+        passed += status["passed"]
+        failed += status["failed"]
+        waived += status["waived"]
+        for item, (p, f, w) in report.item_counts.items():
+            row = items[item]
+            row[0] += p
+            row[1] += f
+            row[2] += w
+    return {
+        "summary": {
+            "namespaces": namespaces,
+            "compliantNamespaces": compliant,
+            "workloads": workloads,
+            "passed": passed,
+            "failed": failed,
+            "waived": waived,
+            "score": score(passed, failed),
+        },
+        "items": [
+            {"id": item, "passed": row[0], "failed": row[1], "waived": row[2]}
+            for item, row in sorted(items.items(), key=lambda kv: _item_key(kv[0]))
+        ],
+    }
+
+
+def _item_key(item: str) -> tuple[str, int]:
+    prefix, _, number = item.partition("-")
+    return (prefix, int(number) if number.isdigit() else 0)
+
+
+def cluster_results(findings: Iterable[Finding], limit: int = 300) -> list[dict[str, Any]]:
+    """Cluster-scope and AKS-configuration findings as status rows, failures first."""
+    rows = [
+        {
+            "rule": f.rule,
+            "result": f.result.value,
+            "severity": f.severity.value,
+            "object": str(f.object) if f.object else "",
+            "message": _truncate(f.message),
+        }
+        for f in findings
+    ]
+    rows.sort(key=lambda r: (_RESULT_ORDER[Result(r["result"])], r["rule"], r["object"]))
+    return rows[:limit]
+
+
+def set_condition(
+    conditions: Sequence[Mapping[str, Any]],
+    *,
+    type_: str,
+    status: bool,
+    reason: str,
+    message: str,
+    generation: int | None,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Conditions with one updated per the API conventions.
+
+    ``lastTransitionTime`` only moves when ``status`` flips, so re-asserting an
+    unchanged condition leaves the list identical (and needs no write).
+    """
+    value = "True" if status else "False"
+    # RFC 3339 in UTC, whatever zone ``now`` carries (a naive ``now`` is taken as UTC).
+    stamp = (now.astimezone(UTC) if now.tzinfo else now).strftime("%Y-%m-%dT%H:%M:%SZ")
+    updated: list[dict[str, Any]] = []
+    found = False
+    for condition in conditions:
+        if condition.get("type") != type_:
+            updated.append(dict(condition))
+            continue
+        found = True
+        kept = condition.get("lastTransitionTime")
+        # A condition written without a transition time gets one now, never the text "None".
+        transition = str(kept) if condition.get("status") == value and kept else stamp
+        updated.append(_condition(type_, value, reason, message, generation, transition))
+    if not found:
+        updated.append(_condition(type_, value, reason, message, generation, stamp))
+    return updated
+
+
+def remove_condition(conditions: Sequence[Mapping[str, Any]], type_: str) -> list[dict[str, Any]]:
+    return [dict(c) for c in conditions if c.get("type") != type_]
+
+
+def _condition(
+    type_: str, status: str, reason: str, message: str, generation: int | None, transition: str
+) -> dict[str, Any]:
+    condition: dict[str, Any] = {
+        "type": type_,
+        "status": status,
+        "reason": reason,
+        "message": _truncate(message),
+        "lastTransitionTime": transition,
+    }
+    if generation is not None:
+        condition["observedGeneration"] = generation
+    return condition

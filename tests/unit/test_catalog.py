@@ -1,0 +1,455 @@
+"""The packaged catalog mirrors the checklist, and the loader refuses broken data."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aks_checklist.catalog import (
+    AUTOMATIONS,
+    CATEGORIES,
+    Catalog,
+    CatalogError,
+    Item,
+    load_catalog,
+    parse_catalog,
+)
+from aks_checklist.checks.model import Severity
+from aks_checklist.checks.registry import all_rules
+
+# The checklist lives beside the repository (../shared), in CI as in development.
+SEED = Path(__file__).resolve().parents[2].parent / "shared" / "000_4a2c4cdeddc3921e.txt"
+
+EXPECTED_COUNTS = {
+    "APP": 24,
+    "BCDR": 9,
+    "MULTI": 3,
+    "CSEC": 18,
+    "CTR": 8,
+    "IDN": 9,
+    "NET": 24,
+    "OPS": 31,
+    "RES": 13,
+    "STO": 9,
+    "WIN": 10,
+}
+
+
+def parse_seed(text: str) -> list[tuple[str, str, str]]:
+    """(ID, category, title) for every line of the checklist's top list, in order.
+
+    The top list starts at ``- Application``; category lines sit at the top level
+    and items one space deeper, except for a few items the checklist prints at the
+    top level. The list ends at the first non-blank line that is not a list entry.
+    """
+    names = {name: prefix for prefix, (name, _) in CATEGORIES.items()}
+    lines = text.splitlines()
+    start = lines.index("- Application")
+    entries: list[tuple[str, str, str]] = []
+    category: str | None = None
+    counts: dict[str, int] = {}
+    for line in lines[start:]:
+        if not line.strip():
+            continue
+        match = re.match(r"^( ?)- (.+)$", line)
+        if match is None:
+            break
+        indent, title = match.group(1), match.group(2).strip()
+        if not indent and title in names:
+            category = title
+            continue
+        assert category is not None, f"item before any category: {line!r}"
+        prefix = names[category]
+        counts[prefix] = counts.get(prefix, 0) + 1
+        entries.append((f"{prefix}-{counts[prefix]:02d}", category, title))
+    return entries
+
+
+def seed_body_words() -> set[tuple[str, ...]]:
+    """Every run of eight consecutive words in the checklist's explanations."""
+    text = SEED.read_text(encoding="utf-8")
+    words = re.findall(r"[a-z0-9']+", text.casefold())
+    return {tuple(words[i : i + 8]) for i in range(len(words) - 7)}
+
+
+def test_seed_is_present_beside_the_repository() -> None:
+    """The comparison with the checklist must run, never silently skip."""
+    assert SEED.is_file(), f"checklist not found at {SEED}"
+
+
+def test_catalog_matches_the_checklist_line_by_line() -> None:
+    """IDs, categories and titles equal the checklist's top list, in its order."""
+    expected = parse_seed(SEED.read_text(encoding="utf-8"))
+    actual = [(item.id, item.category, item.title) for item in load_catalog()]
+    assert actual == expected
+
+
+@pytest.mark.parametrize(
+    ("prefix", "count"), [pytest.param(p, c, id=p) for p, c in EXPECTED_COUNTS.items()]
+)
+def test_category_has_the_checklist_count(prefix: str, count: int) -> None:
+    items = [item for item in load_catalog() if item.prefix == prefix]
+    assert len(items) == count
+    assert CATEGORIES[prefix][1] == count
+
+
+def test_catalog_holds_158_items_in_11_categories() -> None:
+    catalog = load_catalog()
+    assert len(catalog) == 158
+    assert list(CATEGORIES) == list(EXPECTED_COUNTS)
+    assert catalog.categories() == tuple(name for name, _ in CATEGORIES.values())
+
+
+def test_ids_are_contiguous_within_each_category() -> None:
+    for name, items in load_catalog().by_category().items():
+        prefix = items[0].prefix
+        assert [item.id for item in items] == [
+            f"{prefix}-{n:02d}" for n in range(1, len(items) + 1)
+        ], name
+        assert [item.index for item in items] == list(range(1, len(items) + 1))
+
+
+def test_manual_items_say_how_to_verify_them() -> None:
+    manual = [item for item in load_catalog() if item.automation == "manual"]
+    assert manual, "the checklist has process items; none marked manual is suspicious"
+    assert all(item.verify and item.verify.strip() for item in manual)
+
+
+def test_every_repeated_checklist_line_names_its_first_occurrence() -> None:
+    """Later twins carry duplicateOf pointing at the first; first occurrences carry none."""
+    catalog = load_catalog()
+    first_by_title: dict[str, Item] = {}
+    expected: dict[str, str] = {}
+    for item in catalog:
+        key = item.title.casefold()
+        if key in first_by_title:
+            expected[item.id] = first_by_title[key].id
+        else:
+            first_by_title[key] = item
+    assert expected, "the checklist repeats lines (HTTP proxy, spot node pools)"
+    assert {item.id: item.duplicate_of for item in catalog if item.duplicate_of} == expected
+
+
+def test_duplicate_twins_have_equal_titles() -> None:
+    catalog = load_catalog()
+    for item in catalog:
+        if item.duplicate_of:
+            assert catalog[item.duplicate_of].title == item.title
+
+
+def test_rationale_explains_rather_than_repeats_the_title() -> None:
+    for item in load_catalog():
+        assert item.rationale.strip(), item.id
+        assert item.rationale.casefold() != item.title.casefold(), item.id
+        assert len(item.rationale.split()) >= 12, f"{item.id}: rationale too short to explain"
+
+
+def test_rationale_and_verify_are_written_in_our_own_words() -> None:
+    """No eight-word run of the checklist's own explanations appears in our texts."""
+    seed_runs = seed_body_words()
+    for item in load_catalog():
+        for text in (item.rationale, item.verify or ""):
+            words = re.findall(r"[a-z0-9']+", text.casefold())
+            copied = [tuple(words[i : i + 8]) for i in range(len(words) - 7)]
+            overlap = [" ".join(run) for run in copied if run in seed_runs]
+            assert not overlap, f"{item.id} copies the checklist: {overlap[0]!r}"
+
+
+def test_covered_by_points_at_other_existing_items() -> None:
+    catalog = load_catalog()
+    for item in catalog:
+        for ref in item.covered_by:
+            assert ref != item.id
+            assert ref in catalog
+
+
+def test_lookups_by_id_and_category() -> None:
+    catalog = load_catalog()
+    liveness = catalog.get("APP-01")
+    assert liveness is not None
+    assert liveness.title == "Implement a proper Liveness probe"
+    assert catalog.get("APP-99") is None
+    assert "RES-06" in catalog
+    assert catalog["RES-06"].title == "Namespaces should have LimitRange"
+    groups = catalog.by_category()
+    assert list(groups) == list(catalog.categories())
+    assert sum(len(items) for items in groups.values()) == len(catalog)
+    assert all(item.category == name for name, items in groups.items() for item in items)
+
+
+def test_load_catalog_is_cached() -> None:
+    assert load_catalog() is load_catalog()
+
+
+def test_enum_fields_are_typed() -> None:
+    for item in load_catalog():
+        assert isinstance(item.severity, Severity)
+        assert item.automation in AUTOMATIONS
+
+
+def test_every_rule_belongs_to_a_catalog_item() -> None:
+    catalog = load_catalog()
+    for rule in all_rules():
+        assert re.fullmatch(r"[A-Z]+-[0-9]{2}/[a-z0-9]+(-[a-z0-9]+)*", rule.id), rule.id
+        assert rule.item in catalog, f"{rule.id} names no catalog item"
+
+
+def test_rules_agree_with_the_items_automation() -> None:
+    """Kubernetes-scoped rules only on kubernetes/both items, ARM rules only on aks/both."""
+    catalog = load_catalog()
+    for rule in all_rules():
+        automation = catalog[rule.item].automation
+        if rule.scope == "aks":
+            assert automation in ("aks", "both"), f"{rule.id} checks a {automation} item"
+        else:
+            assert automation in ("kubernetes", "both"), f"{rule.id} checks a {automation} item"
+
+
+# --- parse_catalog on raw data -------------------------------------------------------------
+
+
+def raw_item(item_id: str, **fields: Any) -> dict[str, Any]:
+    prefix = item_id.split("-")[0]
+    data: dict[str, Any] = {
+        "id": item_id,
+        "category": CATEGORIES[prefix][0] if prefix in CATEGORIES else "Application",
+        "title": f"Title of {item_id}",
+        "severity": "Medium",
+        "automation": "kubernetes",
+        "rationale": "Why this matters, in a sentence or two.",
+    }
+    data.update(fields)
+    return data
+
+
+def valid_data() -> dict[str, Any]:
+    return {
+        "items": [
+            raw_item("APP-01"),
+            raw_item("APP-02", automation="manual", verify="Run kubectl get pods."),
+            raw_item(
+                "APP-03",
+                title="Title of APP-02",
+                duplicateOf="APP-02",
+                coveredBy=["APP-01"],
+                automation="manual",
+                verify="As APP-02.",
+            ),
+            raw_item("NET-01", severity="High", automation="aks"),
+        ]
+    }
+
+
+def test_parse_catalog_builds_typed_items() -> None:
+    catalog = parse_catalog(valid_data())
+    assert isinstance(catalog, Catalog)
+    assert [item.id for item in catalog] == ["APP-01", "APP-02", "APP-03", "NET-01"]
+    twin = catalog["APP-03"]
+    assert twin == Item(
+        id="APP-03",
+        category="Application",
+        prefix="APP",
+        index=3,
+        title="Title of APP-02",
+        severity=Severity.MEDIUM,
+        automation="manual",
+        rationale="Why this matters, in a sentence or two.",
+        duplicate_of="APP-02",
+        covered_by=("APP-01",),
+        verify="As APP-02.",
+    )
+    assert catalog["NET-01"].severity is Severity.HIGH
+    assert catalog.categories() == ("Application", "Networking")
+
+
+def test_parse_catalog_strips_surrounding_whitespace() -> None:
+    data = {"items": [raw_item("APP-01", title="  Padded title \n", rationale="Explains it.\n")]}
+    item = parse_catalog(data)["APP-01"]
+    assert item.title == "Padded title"
+    assert item.rationale == "Explains it."
+
+
+def broken(mutate: Any) -> dict[str, Any]:
+    data = copy.deepcopy(valid_data())
+    mutate(data)
+    return data
+
+
+def set_field(index: int, key: str, value: Any) -> Any:
+    def mutate(data: dict[str, Any]) -> None:
+        data["items"][index][key] = value
+
+    return mutate
+
+
+def drop_field(index: int, key: str) -> Any:
+    def mutate(data: dict[str, Any]) -> None:
+        del data["items"][index][key]
+
+    return mutate
+
+
+@pytest.mark.parametrize(
+    ("mutate", "item", "field", "problem"),
+    [
+        pytest.param(
+            set_field(0, "owner", "me"), "APP-01", "owner", "unknown keys", id="unknown-key"
+        ),
+        pytest.param(
+            set_field(0, "severity", "Critical"),
+            "APP-01",
+            "severity",
+            "Critical",
+            id="bad-severity",
+        ),
+        pytest.param(
+            set_field(0, "severity", "high"),
+            "APP-01",
+            "severity",
+            "high",
+            id="severity-is-case-sensitive",
+        ),
+        pytest.param(
+            set_field(0, "automation", "azure"),
+            "APP-01",
+            "automation",
+            "azure",
+            id="bad-automation",
+        ),
+        pytest.param(set_field(0, "id", "APP-1"), "APP-1", "id", "PREFIX-NN", id="one-digit-index"),
+        pytest.param(set_field(0, "id", "app-01"), "app-01", "id", "PREFIX-NN", id="lowercase-id"),
+        pytest.param(
+            set_field(3, "id", "XYZ-01"), "XYZ-01", "id", "unknown prefix", id="unknown-prefix"
+        ),
+        pytest.param(
+            set_field(0, "category", "Networking"),
+            "APP-01",
+            "category",
+            "belongs to",
+            id="category-does-not-match-prefix",
+        ),
+        pytest.param(
+            set_field(1, "id", "APP-01"), "APP-01", "id", "duplicate ID", id="duplicate-id"
+        ),
+        pytest.param(
+            set_field(1, "id", "APP-04"), "APP-04", "id", "expected APP-02", id="gap-in-ids"
+        ),
+        pytest.param(
+            set_field(0, "id", "APP-02"),
+            "APP-02",
+            "id",
+            "expected APP-01",
+            id="category-not-starting-at-01",
+        ),
+        pytest.param(
+            lambda d: d["items"].insert(0, raw_item("NET-01")),
+            "APP-01",
+            "id",
+            "must come before",
+            id="categories-out-of-order",
+        ),
+        pytest.param(
+            set_field(2, "duplicateOf", "APP-42"),
+            "APP-03",
+            "duplicateOf",
+            "not another item",
+            id="duplicate-of-unknown",
+        ),
+        pytest.param(
+            set_field(2, "duplicateOf", "APP-03"),
+            "APP-03",
+            "duplicateOf",
+            "not another item",
+            id="duplicate-of-itself",
+        ),
+        pytest.param(
+            set_field(1, "duplicateOf", "APP-03"),
+            "APP-02",
+            "duplicateOf",
+            "comes later",
+            id="duplicate-of-a-later-item",
+        ),
+        pytest.param(
+            set_field(0, "coveredBy", ["NET-09"]),
+            "APP-01",
+            "coveredBy",
+            "not another item",
+            id="covered-by-unknown",
+        ),
+        pytest.param(
+            set_field(0, "coveredBy", "APP-02"),
+            "APP-01",
+            "coveredBy",
+            "list",
+            id="covered-by-not-a-list",
+        ),
+        pytest.param(
+            set_field(0, "coveredBy", ["APP-02", "APP-02"]),
+            "APP-01",
+            "coveredBy",
+            "more than once",
+            id="covered-by-repeats",
+        ),
+        pytest.param(
+            drop_field(1, "verify"),
+            "APP-02",
+            "verify",
+            "verify them by hand",
+            id="manual-without-verify",
+        ),
+        pytest.param(
+            set_field(1, "verify", "  "),
+            "APP-02",
+            "verify",
+            "non-empty",
+            id="manual-with-blank-verify",
+        ),
+        pytest.param(
+            set_field(0, "rationale", "Title of APP-01"),
+            "APP-01",
+            "rationale",
+            "repeat its title",
+            id="rationale-repeats-title",
+        ),
+        pytest.param(
+            drop_field(0, "rationale"), "APP-01", "rationale", "non-empty", id="missing-rationale"
+        ),
+        pytest.param(
+            set_field(0, "title", 42), "APP-01", "title", "non-empty", id="title-not-a-string"
+        ),
+    ],
+)
+def test_parse_catalog_names_the_item_and_field_of_an_error(
+    mutate: Any, item: str, field: str, problem: str
+) -> None:
+    with pytest.raises(CatalogError) as caught:
+        parse_catalog(broken(mutate))
+    assert caught.value.item == item
+    assert caught.value.field == field
+    assert problem in str(caught.value)
+    assert item in str(caught.value)
+    assert field in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        pytest.param([], "mapping", id="not-a-mapping"),
+        pytest.param({"items": []}, "non-empty list", id="no-items"),
+        pytest.param({"items": {"APP-01": {}}}, "non-empty list", id="items-not-a-list"),
+        pytest.param(
+            {"items": [raw_item("APP-01")], "version": 2},
+            "unknown top-level",
+            id="unknown-top-level-key",
+        ),
+        pytest.param({"items": ["APP-01"]}, "must be a mapping", id="item-not-a-mapping"),
+        pytest.param({"items": [{"title": "no id"}]}, "no string 'id'", id="item-without-id"),
+    ],
+)
+def test_parse_catalog_rejects_malformed_documents(data: Any, problem: str) -> None:
+    with pytest.raises(CatalogError, match=re.escape(problem)):
+        parse_catalog(data)

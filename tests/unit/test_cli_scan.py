@@ -1,0 +1,364 @@
+"""`aks-checklist scan` end to end: formats, exit codes, stdin, policies, broken inputs.
+
+These run the real check engine over the fixture manifests; rule IDs used
+here are the public ones (ARCHITECTURE.md), severities are read from the
+output where a test depends on them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from aks_checklist.cli import main
+from aks_checklist.commands.scan import use_color
+
+FIXTURES = Path(__file__).parent / "fixtures" / "manifests"
+SHOP = str(FIXTURES / "shop")
+BROKEN = str(FIXTURES / "broken")
+GOOD = str(FIXTURES / "good")
+API = str(FIXTURES / "shop" / "api.yaml")
+WEB = str(FIXTURES / "shop" / "web-helm.yaml")
+LEGACY = str(FIXTURES / "shop" / "legacy-apis.yaml")
+WORKER_LIST = str(FIXTURES / "shop" / "worker-list.json")
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["scan", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    code, out, _ = run(capsys, "--format", "json", *args)
+    report: dict[str, Any] = json.loads(out)
+    return code, report
+
+
+def results_for(report: dict[str, Any], name: str) -> dict[str, dict[str, Any]]:
+    """Rule ID -> result for one object (first container's result when there are several)."""
+    found: dict[str, dict[str, Any]] = {}
+    for result in report["results"]:
+        if result["object"] and result["object"]["name"] == name:
+            found.setdefault(result["rule"], result)
+    return found
+
+
+def write_policy(tmp_path: Path, spec: dict[str, Any]) -> str:
+    path = tmp_path / "policy.yaml"
+    document = {
+        "apiVersion": "akschecklist.io/v1alpha1",
+        "kind": "AksChecklistPolicy",
+        "metadata": {"name": "ci"},
+        "spec": spec,
+    }
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return str(path)
+
+
+# --- formats ---------------------------------------------------------------------------------
+
+
+def test_table_is_the_default_and_groups_by_object(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, API)
+    assert code == 1
+    assert f"Deployment shop/api  {API}" in out.splitlines()
+    assert "FAIL" in out
+    assert "APP-01/liveness-probe" in out
+    assert out.splitlines()[-1].startswith("2 objects: ")
+    assert "\033[" not in out  # captured output is not a terminal
+
+
+def test_json_format(capsys: pytest.CaptureFixture[str]) -> None:
+    code, report = run_json(capsys, SHOP)
+    assert code == 1
+    assert set(report) == {"summary", "results", "errors"}
+    assert report["summary"]["objects"] == 12
+    assert report["summary"]["errors"] == 0
+    assert report["summary"]["failed"]["High"] >= 1
+    assert {r["result"] for r in report["results"]} <= {"Fail", "Warn", "Waived", "Error"}
+    api = results_for(report, "api")["APP-01/liveness-probe"]
+    assert api["result"] == "Fail"
+    assert api["file"] == API
+    assert api["container"] == "api"
+    assert api["object"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "namespace": "shop",
+        "name": "api",
+    }
+
+
+def test_show_passed_lists_passing_results(capsys: pytest.CaptureFixture[str]) -> None:
+    _, hidden = run_json(capsys, GOOD)
+    _, shown = run_json(capsys, GOOD, "--show-passed")
+    assert hidden["results"] == []
+    assert {r["result"] for r in shown["results"]} >= {"Pass"}
+    assert len(shown["results"]) == hidden["summary"]["results"]["Pass"] + sum(
+        hidden["summary"]["results"][k]
+        for k in ("NotApplicable", "Fail", "Warn", "Error", "Waived")
+    )
+
+
+def test_sarif_format(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--format", "sarif", API)
+    assert code == 1
+    sarif = json.loads(out)
+    assert sarif["version"] == "2.1.0"
+    [run_] = sarif["runs"]
+    rules = {rule["id"]: rule for rule in run_["tool"]["driver"]["rules"]}
+    liveness = next(r for r in run_["results"] if r["ruleId"] == "APP-01/liveness-probe")
+    assert liveness["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == API
+    # Titles come from the engine's rules, not the bare ID.
+    assert rules["APP-01/liveness-probe"]["shortDescription"]["text"] != "APP-01/liveness-probe"
+
+
+def test_policyreport_format(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--format", "policyreport", API, GOOD)
+    assert code == 1
+    document = yaml.safe_load(out)
+    assert document["kind"] == "List"
+    kinds = [(i["kind"], i["metadata"].get("namespace")) for i in document["items"]]
+    # Findings on the Namespace object itself belong to that namespace's report.
+    assert kinds == [("PolicyReport", "checkout"), ("PolicyReport", "shop")]
+    shop = document["items"][1]
+    assert shop["summary"]["fail"] == sum(1 for r in shop["results"] if r["result"] == "fail")
+    assert {r["source"] for r in shop["results"]} == {"aks-checklist"}
+
+
+def test_color_only_for_a_terminal_without_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert use_color(False, Terminal())
+    assert not use_color(True, Terminal())
+    assert not use_color(False, io.StringIO())
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not use_color(False, Terminal())
+
+
+# --- exit codes ------------------------------------------------------------------------------
+
+
+def test_exit_0_when_nothing_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, GOOD)
+    assert code == 0
+    assert "0 failed" in out.splitlines()[-1]
+
+
+def test_fail_on_sets_the_threshold(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """With its High failures disabled, api.yaml fails only --fail-on Medium (or Low)."""
+    _, report = run_json(capsys, API)
+    failing = [r for r in report["results"] if r["result"] == "Fail"]
+    high = sorted({r["rule"] for r in failing if r["severity"] == "High"})
+    assert high, "api.yaml is expected to fail High rules"
+    assert any(r["severity"] == "Medium" for r in failing), "and Medium ones"
+    policy = write_policy(tmp_path, {"checks": {"disabled": high}})
+    assert run(capsys, API)[0] == 1
+    assert run(capsys, "--policy", policy, API)[0] == 0
+    assert run(capsys, "--policy", policy, "--fail-on", "High", API)[0] == 0
+    assert run(capsys, "--policy", policy, "--fail-on", "Medium", API)[0] == 1
+    assert run(capsys, "--policy", policy, "--fail-on", "low", API)[0] == 1
+
+
+def test_fail_on_rejects_unknown_severities(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["scan", "--fail-on", "Critical", GOOD])
+    assert caught.value.code == 2
+    assert "'Critical' is not High, Medium or Low" in capsys.readouterr().err
+
+
+def test_directory_with_a_broken_file_still_reports_the_others(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "--format", "json", BROKEN)
+    assert code == 2
+    report = json.loads(out)
+    errors = {(os.path.basename(e["file"]), e["document"]) for e in report["errors"]}
+    assert errors == {("b-broken.yaml", 1), ("c-not-an-object.yaml", 0), ("d-invalid.json", 0)}
+    assert report["summary"]["errors"] == 3
+    judged = {(r["object"]["kind"], r["object"]["name"]) for r in report["results"]}
+    assert ("Deployment", "orders") in judged  # document 2 of the broken file
+    assert ("Service", "orders") in judged  # document 0 of the broken file
+    assert f"{BROKEN}/b-broken.yaml (document 1): invalid YAML" in err
+
+
+def test_table_lists_unreadable_documents(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, BROKEN)
+    assert code == 2
+    assert f"{BROKEN}/b-broken.yaml (document 1): invalid YAML" in out
+    assert "Deployment default/orders" in out
+
+
+def test_missing_path_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    code, report = run_json(capsys, GOOD, "/nonexistent/dir")
+    assert code == 2
+    assert report["errors"] == [
+        {"file": "/nonexistent/dir", "document": None, "message": "no such file or directory"}
+    ]
+
+
+# --- inputs ----------------------------------------------------------------------------------
+
+
+def test_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(Path(WEB).read_text()))
+    _, report = run_json(capsys, "-")
+    web = results_for(report, "web")
+    assert web
+    assert {r["file"] for r in web.values()} == {"<stdin>"}
+    assert {r["object"]["namespace"] for r in web.values()} == {"default"}
+
+
+def test_namespace_flag_places_objects_without_one(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(Path(WEB).read_text()))
+    _, report = run_json(capsys, "--namespace", "storefront", "-")
+    assert {r["object"]["namespace"] for r in report["results"] if r["object"]} == {"storefront"}
+
+
+def test_helm_output_is_judged_as_one_release(capsys: pytest.CaptureFixture[str]) -> None:
+    """The HPA and PDB of the chart count for its Deployment although in other documents."""
+    _, report = run_json(capsys, "--show-passed", WEB)
+    web = results_for(report, "web")
+    assert web["APP-05/min-replicas"]["result"] == "Pass"
+    assert web["RES-08/pdb-exists"]["result"] == "Pass"
+    assert web["APP-01/liveness-probe"]["result"] == "Pass"
+
+
+def test_list_kinds_are_expanded(capsys: pytest.CaptureFixture[str]) -> None:
+    _, report = run_json(capsys, WORKER_LIST)
+    worker = results_for(report, "worker")
+    assert worker["APP-01/liveness-probe"]["result"] == "Fail"
+    assert worker["APP-01/liveness-probe"]["file"] == WORKER_LIST
+
+
+def test_legacy_api_versions_are_judged_by_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    """extensions/v1beta1, policy/v1beta1 and batch/v1beta1 objects are judged, not skipped."""
+    code, report = run_json(capsys, "--show-passed", LEGACY)
+    assert code in (0, 1)
+    assert report["errors"] == []
+    legacy = results_for(report, "legacy")
+    assert legacy["APP-01/liveness-probe"]["object"]["apiVersion"] == "extensions/v1beta1"
+    assert legacy["APP-01/liveness-probe"]["result"] == "Fail"
+    # replicas absent: defaulted to 1, as the API server would.
+    assert legacy["APP-05/min-replicas"]["result"] == "Fail"
+    assert results_for(report, "cleanup")["APP-01/liveness-probe"]["object"]["apiVersion"] == (
+        "batch/v1beta1"
+    )
+
+
+def test_module_entry_point_reads_stdin() -> None:
+    """`python -m aks_checklist scan -` as CI would call it, in a real process."""
+    done = subprocess.run(
+        [sys.executable, "-m", "aks_checklist", "scan", "--format", "json", "-"],
+        input=Path(API).read_text(),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    assert json.loads(done.stdout)["summary"]["objects"] == 2
+
+
+# --- policies --------------------------------------------------------------------------------
+
+
+def test_policy_waivers_and_disabled_rules_apply(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _, before = run_json(capsys, API)
+    high = sorted(
+        {r["rule"] for r in before["results"] if r["result"] == "Fail" and r["severity"] == "High"}
+    )
+    assert high, "api.yaml is expected to fail at least one High rule"
+    policy = write_policy(
+        tmp_path,
+        {
+            "checks": {"disabled": ["APP-01"]},
+            "waivers": [
+                {"rule": rule, "namespace": "shop", "name": "api", "reason": "migrating in Q3"}
+                for rule in high
+            ],
+        },
+    )
+    code, after = run_json(capsys, "--policy", policy, API)
+    assert code == 0
+    assert not [r for r in after["results"] if r["item"] == "APP-01"]
+    waived = {r["rule"] for r in after["results"] if r["result"] == "Waived"}
+    assert set(high) <= waived
+    assert all(
+        "waived: migrating in Q3" in r["message"] for r in after["results"] if r["rule"] in high
+    )
+    assert after["summary"]["results"]["Waived"] >= len(high)
+
+
+def test_policy_with_expired_waiver_still_fails(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    policy = write_policy(
+        tmp_path,
+        {"waivers": [{"rule": "APP-11", "name": "api", "reason": "r", "expires": "2020-01-01"}]},
+    )
+    code, report = run_json(capsys, "--policy", policy, API)
+    assert code == 1
+    memory = results_for(report, "api")["APP-11/memory-limit"]
+    assert memory["result"] == "Fail"
+    assert memory["message"].endswith("waiver expired on 2020-01-01")
+
+
+def test_policy_allowed_registries_apply(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    _, before = run_json(capsys, API)
+    assert results_for(before, "api")["CTR-02/allowed-registries"]["result"] == "Fail"
+    policy = write_policy(tmp_path, {"checks": {"allowedRegistries": ["docker.io"]}})
+    _, after = run_json(capsys, "--show-passed", "--policy", policy, API)
+    assert results_for(after, "api")["CTR-02/allowed-registries"]["result"] == "Pass"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param(
+            {"spec": {"baseline": {"resourceQuota": {"hard": {"requests.cpu": "eight"}}}}},
+            'spec.baseline.resourceQuota.hard["requests.cpu"]: '
+            '"eight" is not a Kubernetes quantity',
+            id="invalid-field",
+        ),
+        pytest.param({"kind": "ConfigMap"}, "no AksChecklistPolicy in the file", id="no-policy"),
+    ],
+)
+def test_invalid_policy_exits_2_naming_file_and_field(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: dict[str, Any], expected: str
+) -> None:
+    document: dict[str, Any] = {
+        "apiVersion": "akschecklist.io/v1alpha1",
+        "kind": "AksChecklistPolicy",
+        "metadata": {"name": "ci"},
+        **content,
+    }
+    path = tmp_path / "bad-policy.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    code, out, err = run(capsys, "--policy", str(path), GOOD)
+    assert code == 2
+    assert out == ""
+    assert err.strip() == f"aks-checklist scan: policy {path}: {expected}"
+
+
+def test_missing_policy_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "--policy", str(tmp_path / "nope.yaml"), GOOD)
+    assert code == 2
+    assert "No such file or directory" in err
