@@ -42,6 +42,8 @@ class Action:
     # For deletes: the uid we saw carrying our label, sent as a precondition so a
     # same-named object recreated by someone else in the meantime is never deleted.
     uid: str | None = None
+    # For applies: whether the object does not exist yet (a create, not a repair).
+    new: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,9 @@ def _singleton(
         return State.EXTERNAL
     if live is None:
         if enforce:
-            actions.append(Action("apply", kind, snapshot.namespace, name, desired, "missing"))
+            actions.append(
+                Action("apply", kind, snapshot.namespace, name, desired, "missing", new=True)
+            )
         return State.MANAGED if enforce else State.MISSING
     if enforce and (managing_policy(live) != policy.name or not in_place(desired, live)):
         actions.append(Action("apply", kind, snapshot.namespace, name, desired, "drifted"))
@@ -238,6 +242,7 @@ def _pdbs(
                         desired,
                         f"{workload.kind} {workload.ref.name} has at least "
                         f"{spec.min_replicas} replicas",
+                        new=live is None,
                     )
                 )
             if live is None and not enforce:

@@ -20,6 +20,7 @@ from typing import Any, cast
 import kopf
 import structlog
 
+from aks_checklist import azure
 from aks_checklist.baseline.marks import (
     MANAGED_BY_LABEL,
     MANAGED_BY_VALUE,
@@ -51,6 +52,7 @@ from aks_checklist.policy import (
 from aks_checklist.report import (
     NamespaceReport,
     cluster_results,
+    remove_condition,
     namespace_report,
     policy_aggregate,
     set_condition,
@@ -102,6 +104,8 @@ class PolicyWorker:
     cluster_findings: list[Finding] = field(default_factory=list)
     server_version: str | None = None
     policy_ref: dict[str, Any] | None = None
+    azure_findings: list[Finding] | None = None
+    azure_error: str | None = None
     _policies_cache: dict[tuple[str, Any], Policy] = field(default_factory=dict)
 
     async def run(self, body: kopf.Body, view: ClusterView, stopped: kopf.DaemonStopped) -> None:
@@ -215,6 +219,8 @@ class PolicyWorker:
         snapshot = view.snapshot(namespace, ns_obj)
         plan = plan_namespace(policy, snapshot, enforce=enforce)
         await self._execute(plan, namespace)
+        for problem in plan.problems:
+            log.warning("Skipped a baseline object", namespace=namespace, problem=problem)
 
         findings = apply_waivers(evaluate([snapshot], policy.checks), policy.waivers, today)
         report = namespace_report(
@@ -245,7 +251,7 @@ class PolicyWorker:
                 continue
             verb = "Deleted"
             if action.verb == "apply":
-                verb = "Created" if action.reason == "missing" else "Repaired"
+                verb = "Created" if action.new else "Repaired"
             message = f"{verb} {action.kind} {namespace}/{action.name}: {action.reason}"
             log.info(
                 f"{verb} {action.kind}",
@@ -398,7 +404,23 @@ class PolicyWorker:
         )
         storage_classes = view.cluster_objects({"StorageClass"})
         findings.extend(storage.check_cluster_objects(storage_classes, policy.checks))
+        findings.extend(await self._azure_findings(policy, today, refresh=refresh))
         return [f for f in findings if policy.checks.enabled(f.rule)]
+
+    async def _azure_findings(self, policy: Policy, today: date, *, refresh: bool) -> list[Finding]:
+        """The AKS configuration judged from Azure, fetched on full passes only."""
+        if policy.azure is None:
+            self.azure_error = None
+            self.azure_findings = azure.not_configured()
+        elif refresh or self.azure_findings is None:
+            try:
+                self.azure_findings = await azure.judge(policy.azure, today)
+                self.azure_error = None
+            except azure.AzureError as error:
+                self.azure_error = str(error)
+                self.azure_findings = []
+                log.warning("Failed to read the managed cluster from Azure", error=str(error))
+        return list(self.azure_findings or [])
 
     async def _write_policy_status(
         self, raw: Obj, *, ready: tuple[bool, str, str], policy: Policy | None = None
@@ -439,6 +461,19 @@ class PolicyWorker:
                     status=False,
                     reason="NoConflict",
                     message="no other policy enforces these namespaces",
+                    generation=generation,
+                    now=now,
+                )
+            if policy.azure is None:
+                conditions = remove_condition(conditions, "AzureConfigurationRead")
+            else:
+                conditions = set_condition(
+                    conditions,
+                    type_="AzureConfigurationRead",
+                    status=self.azure_error is None,
+                    reason="Read" if self.azure_error is None else "ReadFailed",
+                    message=self.azure_error
+                    or f"managed cluster {policy.azure.cluster_name} was read and judged",
                     generation=generation,
                     now=now,
                 )
