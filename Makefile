@@ -78,3 +78,7 @@ cluster-down:  ## Stop the background control plane
 .PHONY: clean
 clean: cluster-down  ## Remove the virtualenv and caches (not the control-plane binaries)
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache $(CLUSTER_DIR)
+
+.PHONY: readme
+readme: $(STAMP)  ## Regenerate the checklist coverage table in README.md
+	$(BIN)/python hack/readme_coverage.py

@@ -9,9 +9,7 @@ import pytest
 from tests.e2e.cluster import REPO, Cluster
 
 MANIFESTS = REPO / "manifests"
-YAML_FILES = sorted(
-    path for path in MANIFESTS.rglob("*.yaml") if path.name != "kustomization.yaml"
-)
+YAML_FILES = sorted(path for path in MANIFESTS.rglob("*.yaml") if path.name != "kustomization.yaml")
 
 
 @pytest.fixture(scope="module")
@@ -19,9 +17,14 @@ def prepared(crds: Cluster) -> Cluster:
     """CRDs and namespaces the manifests refer to, created for real (dry runs create nothing)."""
     crds.kubectl("apply", "-f", str(MANIFESTS / "base" / "kopf-peering-crd.yaml"))
     crds.kubectl("apply", "-f", str(REPO / "tests" / "e2e" / "fixtures" / "gitops-crds.yaml"))
-    crds.kubectl("wait", "--for=condition=Established", "--timeout=60s",
-                 "crd/clusterkopfpeerings.kopf.dev", "crd/applications.argoproj.io",
-                 "crd/kustomizations.kustomize.toolkit.fluxcd.io")
+    crds.kubectl(
+        "wait",
+        "--for=condition=Established",
+        "--timeout=60s",
+        "crd/clusterkopfpeerings.kopf.dev",
+        "crd/applications.argoproj.io",
+        "crd/kustomizations.kustomize.toolkit.fluxcd.io",
+    )
     for namespace in ("aks-checklist-system", "argocd", "flux-system"):
         crds.kubectl("create", "namespace", namespace, check=False)
     return crds

@@ -35,23 +35,30 @@ def bad_deployment(name: str, namespace: str) -> dict[str, Any]:
 def good_deployment(name: str, namespace: str) -> dict[str, Any]:
     body = deployment(name, namespace, replicas=1)
     container = body["spec"]["template"]["spec"]["containers"][0]
-    container.update({
-        "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8080}},
-        "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}},
-        "resources": {"requests": {"cpu": "100m", "memory": "64Mi"},
-                      "limits": {"cpu": "200m", "memory": "128Mi"}},
-    })
+    container.update(
+        {
+            "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8080}},
+            "readinessProbe": {"httpGet": {"path": "/ready", "port": 8080}},
+            "resources": {
+                "requests": {"cpu": "100m", "memory": "64Mi"},
+                "limits": {"cpu": "200m", "memory": "128Mi"},
+            },
+        }
+    )
     return body
 
 
-def test_report_appears_for_a_new_namespace(crds: Cluster, operator: OperatorProcess,
-                                            selector_label: str) -> None:
+def test_report_appears_for_a_new_namespace(
+    crds: Cluster, operator: OperatorProcess, selector_label: str
+) -> None:
     name = f"p-{selector_label}"
     with policy(crds, name, selector_label):
         ns = create_namespace(crds, f"ns-{selector_label}", selector_label)
         crds.apply(bad_deployment("web", ns))
-        status = eventually(lambda: (s := report(crds, name, ns)) and s.get("workloads") == 1 and s,
-                            what="report with the workload")
+        status = eventually(
+            lambda: (s := report(crds, name, ns)) and s.get("workloads") == 1 and s,
+            what="report with the workload",
+        )
         assert status["policy"] == name
         assert status["failed"] > 0
         assert 0 <= status["score"] < 100
@@ -62,24 +69,33 @@ def test_report_appears_for_a_new_namespace(crds: Cluster, operator: OperatorPro
         assert owner["name"] == name
 
 
-def test_fixing_a_workload_raises_the_score(crds: Cluster, operator: OperatorProcess,
-                                            selector_label: str) -> None:
+def test_fixing_a_workload_raises_the_score(
+    crds: Cluster, operator: OperatorProcess, selector_label: str
+) -> None:
     name = f"p-{selector_label}"
     with policy(crds, name, selector_label):
         ns = create_namespace(crds, f"ns-{selector_label}", selector_label)
         crds.apply(bad_deployment("web", ns))
         before = eventually(
-            lambda: (s := report(crds, name, ns)) and s.get("workloads") == 1
-            and result_of(s, "RES-05/resource-quota") == {"Pass"} and s,
+            lambda: (
+                (s := report(crds, name, ns))
+                and s.get("workloads") == 1
+                and result_of(s, "RES-05/resource-quota") == {"Pass"}
+                and s
+            ),
             what="a report that already counts the baseline",
         )
         assert "Fail" in result_of(before, "APP-01/liveness-probe")
         started = time.monotonic()
         crds.apply(good_deployment("web", ns))
         after = eventually(
-            lambda: (s := report(crds, name, ns))
-            and "Fail" not in result_of(s, "APP-01/liveness-probe") and s,
-            timeout=15, what="the fixed workload to be judged",
+            lambda: (
+                (s := report(crds, name, ns))
+                and "Fail" not in result_of(s, "APP-01/liveness-probe")
+                and s
+            ),
+            timeout=15,
+            what="the fixed workload to be judged",
         )
         assert time.monotonic() - started < 15
         assert after["score"] > before["score"]
@@ -90,23 +106,31 @@ def test_waiver_turns_fail_into_waived_and_its_expiry_turns_it_back(
 ) -> None:
     name = f"p-{selector_label}"
     tomorrow = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
-    waiver = {"rule": "APP-01/liveness-probe", "name": "legacy-*", "reason": "vendor image",
-              "expires": tomorrow}
+    waiver = {
+        "rule": "APP-01/liveness-probe",
+        "name": "legacy-*",
+        "reason": "vendor image",
+        "expires": tomorrow,
+    }
     with policy(crds, name, selector_label, waivers=[waiver]):
         ns = create_namespace(crds, f"ns-{selector_label}", selector_label)
         crds.apply(bad_deployment("legacy-batch", ns))
-        status = eventually(lambda: (s := report(crds, name, ns)) and s.get("workloads") and s,
-                            what="report")
+        status = eventually(
+            lambda: (s := report(crds, name, ns)) and s.get("workloads") and s, what="report"
+        )
         assert result_of(status, "APP-01/liveness-probe") == {"Waived"}
         waived = next(r for r in status["results"] if r["rule"] == "APP-01/liveness-probe")
         assert "vendor image" in waived["message"]
 
         yesterday = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
-        crds.apply(policy_body(name, selector_label,
-                               waivers=[{**waiver, "expires": yesterday}]))
+        crds.apply(policy_body(name, selector_label, waivers=[{**waiver, "expires": yesterday}]))
         expired = eventually(
-            lambda: (s := report(crds, name, ns)) and "Fail" in result_of(s, "APP-01/liveness-probe")
-            and s, what="the waiver to lapse",
+            lambda: (
+                (s := report(crds, name, ns))
+                and "Fail" in result_of(s, "APP-01/liveness-probe")
+                and s
+            ),
+            what="the waiver to lapse",
         )
         entry = next(r for r in expired["results"] if r["rule"] == "APP-01/liveness-probe")
         assert "expired" in entry["message"]
@@ -124,31 +148,53 @@ def test_audit_reports_what_enforce_reports_minus_the_baseline(
         policy(crds, f"enforce-{selector_label}", enforce_label),
     ):
         results = {}
-        for label, name in ((audit_label, f"audit-{selector_label}"),
-                            (enforce_label, f"enforce-{selector_label}")):
+        for label, name in (
+            (audit_label, f"audit-{selector_label}"),
+            (enforce_label, f"enforce-{selector_label}"),
+        ):
             ns = create_namespace(crds, f"ns-{label}", label)
             crds.apply(bad_deployment("web", ns))
-            status = eventually(lambda ns=ns, name=name: (s := report(crds, name, ns))
-                                and s.get("workloads") == 1 and s, what=f"report in {ns}")
+            status = eventually(
+                lambda ns=ns, name=name: (
+                    (s := report(crds, name, ns)) and s.get("workloads") == 1 and s
+                ),
+                what=f"report in {ns}",
+            )
             results[label] = {
-                (r["rule"], r["result"], r["count"]) for r in status["results"]
+                (r["rule"], r["result"], r["count"])
+                for r in status["results"]
                 if not r["rule"].startswith(BASELINE_RULES)
             }
         assert results[audit_label] == results[enforce_label]
 
 
-def test_printer_columns_show_real_values(crds: Cluster, operator: OperatorProcess,
-                                          selector_label: str) -> None:
+def test_printer_columns_show_real_values(
+    crds: Cluster, operator: OperatorProcess, selector_label: str
+) -> None:
     name = f"p-{selector_label}"
     with policy(crds, name, selector_label):
         ns = create_namespace(crds, f"ns-{selector_label}", selector_label)
         crds.apply(bad_deployment("web", ns))
-        status = eventually(lambda: (s := report(crds, name, ns)) and s.get("workloads") == 1
-                            and s["baseline"]["summary"].startswith("3/3") and s, what="report")
+        status = eventually(
+            lambda: (
+                (s := report(crds, name, ns))
+                and s.get("workloads") == 1
+                and s["baseline"]["summary"].startswith("3/3")
+                and s
+            ),
+            what="report",
+        )
         table = crds.kubectl("get", "akscompliance", "-A").stdout.splitlines()
         row = next(line.split() for line in table if line.startswith(ns))
-        assert row[:7] == [ns, name, name, str(status["score"]), str(status["passed"]),
-                           str(status["failed"]), "3/3"]
+        assert row[:7] == [
+            ns,
+            name,
+            name,
+            str(status["score"]),
+            str(status["passed"]),
+            str(status["failed"]),
+            "3/3",
+        ]
         policies = crds.kubectl("get", "akspolicy", name).stdout.splitlines()
         columns = policies[1].split()
         assert columns[1] == "Enforce"
@@ -166,11 +212,19 @@ def test_three_thousand_deployments_keep_the_report_small(
         body = bad_deployment(f"app-{i:04d}-with-a-rather-long-descriptive-name", ns)
         body["spec"]["replicas"] = 0
         items.append(body)
-    crds.kubectl("create", "-f", "-", stdin=json.dumps({"apiVersion": "v1", "kind": "List",
-                                                        "items": items}), timeout=600)
+    crds.kubectl(
+        "create",
+        "-f",
+        "-",
+        stdin=json.dumps({"apiVersion": "v1", "kind": "List", "items": items}),
+        timeout=600,
+    )
     with policy(crds, name, selector_label):
-        eventually(lambda: (s := report(crds, name, ns)) and s.get("workloads") == 3000,
-                   timeout=180, what="report over 3,000 workloads")
+        eventually(
+            lambda: (s := report(crds, name, ns)) and s.get("workloads") == 3000,
+            timeout=180,
+            what="report over 3,000 workloads",
+        )
         raw = crds.kubectl("get", "aksc", name, "-n", ns, "-o", "json").stdout
         size = len(json.dumps(json.loads(raw)["status"], separators=(",", ":")))
         assert size < 64 * 1024, size
@@ -179,10 +233,15 @@ def test_three_thousand_deployments_keep_the_report_small(
     crds.kubectl("delete", "namespace", ns, "--wait=false")
 
 
-def fake_node(name: str, labels: dict[str, str], taints: list[dict[str, str]] | None = None) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Node",
-            "metadata": {"name": name, "labels": {"kubernetes.io/os": "linux", **labels}},
-            "spec": {"taints": taints or []}}
+def fake_node(
+    name: str, labels: dict[str, str], taints: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {"name": name, "labels": {"kubernetes.io/os": "linux", **labels}},
+        "spec": {"taints": taints or []},
+    }
 
 
 def test_cluster_scope_results_appear_for_labelled_nodes(
@@ -190,19 +249,30 @@ def test_cluster_scope_results_appear_for_labelled_nodes(
 ) -> None:
     name = f"p-{selector_label}"
     nodes = [
-        fake_node(f"aks-system-{selector_label}", {
-            "kubernetes.azure.com/mode": "system", "kubernetes.azure.com/agentpool": "system",
-            "kubernetes.azure.com/os-sku": "Ubuntu", "topology.kubernetes.io/zone": "westeurope-1",
-        }),
-        fake_node(f"aks-user-{selector_label}", {
-            "kubernetes.azure.com/mode": "user", "kubernetes.azure.com/agentpool": "user",
-            "kubernetes.azure.com/os-sku": "AzureLinux", "topology.kubernetes.io/zone": "westeurope-1",
-        }),
+        fake_node(
+            f"aks-system-{selector_label}",
+            {
+                "kubernetes.azure.com/mode": "system",
+                "kubernetes.azure.com/agentpool": "system",
+                "kubernetes.azure.com/os-sku": "Ubuntu",
+                "topology.kubernetes.io/zone": "westeurope-1",
+            },
+        ),
+        fake_node(
+            f"aks-user-{selector_label}",
+            {
+                "kubernetes.azure.com/mode": "user",
+                "kubernetes.azure.com/agentpool": "user",
+                "kubernetes.azure.com/os-sku": "AzureLinux",
+                "topology.kubernetes.io/zone": "westeurope-1",
+            },
+        ),
     ]
     for node in nodes:
         crds.apply(node)
     try:
         with policy(crds, name, selector_label):
+
             def cluster_rows() -> list[dict[str, str]] | None:
                 rows = crds.get_json("akspolicy", name).get("status", {}).get("cluster", [])
                 found = {r["rule"] for r in rows}
@@ -215,15 +285,21 @@ def test_cluster_scope_results_appear_for_labelled_nodes(
             # The system pool has no CriticalAddonsOnly taint; both nodes sit in one zone.
             assert by_rule[("CSEC-12/system-nodes-dedicated", "Cluster/cluster")] == "Fail"
             assert by_rule[("BCDR-03/nodes-span-zones", "Cluster/cluster")] == "Fail"
-            assert by_rule[("CSEC-01/azure-linux-nodes", f"Node/aks-user-{selector_label}")] == "Pass"
-            assert by_rule[("CSEC-01/azure-linux-nodes", f"Node/aks-system-{selector_label}")] == "Fail"
+            assert (
+                by_rule[("CSEC-01/azure-linux-nodes", f"Node/aks-user-{selector_label}")] == "Pass"
+            )
+            assert (
+                by_rule[("CSEC-01/azure-linux-nodes", f"Node/aks-system-{selector_label}")]
+                == "Fail"
+            )
     finally:
         for node in nodes:
             crds.kubectl("delete", "node", node["metadata"]["name"], check=False)
 
 
-def test_metrics_expose_scores_writes_and_durations(crds: Cluster, operator: OperatorProcess,
-                                                    selector_label: str) -> None:
+def test_metrics_expose_scores_writes_and_durations(
+    crds: Cluster, operator: OperatorProcess, selector_label: str
+) -> None:
     name = f"p-{selector_label}"
     with policy(crds, name, selector_label):
         ns = create_namespace(crds, f"ns-{selector_label}", selector_label)
@@ -232,22 +308,29 @@ def test_metrics_expose_scores_writes_and_durations(crds: Cluster, operator: Ope
         assert f'aks_checklist_namespace_score{{namespace="{ns}",policy="{name}"}}' in text
         assert 'aks_checklist_api_writes_total{kind="NetworkPolicy",verb="apply"}' in text
         assert f'aks_checklist_reconcile_duration_seconds_count{{policy="{name}"}}' in text
-        assert f'aks_checklist_baseline_objects{{kind="limitRange",policy="{name}",state="Managed"}}' in text
+        assert (
+            f'aks_checklist_baseline_objects{{kind="limitRange",policy="{name}",state="Managed"}}'
+            in text
+        )
 
 
-def test_score_drop_posts_an_event(crds: Cluster, operator: OperatorProcess,
-                                   selector_label: str) -> None:
+def test_score_drop_posts_an_event(
+    crds: Cluster, operator: OperatorProcess, selector_label: str
+) -> None:
     name = f"p-{selector_label}"
     with policy(crds, name, selector_label):
         ns = create_namespace(crds, f"ns-{selector_label}", selector_label)
         crds.apply(good_deployment("web", ns))
-        eventually(lambda: (s := report(crds, name, ns)) and s.get("workloads") == 1,
-                   what="first report")
+        eventually(
+            lambda: (s := report(crds, name, ns)) and s.get("workloads") == 1, what="first report"
+        )
         crds.apply(bad_deployment("worse", ns))
 
         def dropped() -> bool:
             events = crds.get_json("events", "-n", ns)["items"]
-            return any(e.get("reason") == "ScoreDropped"
-                       and e["involvedObject"]["kind"] == "AksCompliance" for e in events)
+            return any(
+                e.get("reason") == "ScoreDropped" and e["involvedObject"]["kind"] == "AksCompliance"
+                for e in events
+            )
 
         eventually(dropped, what="a ScoreDropped event")

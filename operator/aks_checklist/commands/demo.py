@@ -26,11 +26,13 @@ POLICY = "baseline"
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "demo", help="run the operator end to end on a local control plane",
+        "demo",
+        help="run the operator end to end on a local control plane",
         description=__doc__,
     )
-    parser.add_argument("--timeout", type=float, default=120.0,
-                        help="seconds to wait for the reports to converge")
+    parser.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds to wait for the reports to converge"
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -39,14 +41,18 @@ def handle(args: argparse.Namespace) -> int:
 
     for needed in (REPO / "crds", REPO / "demo"):
         if not needed.is_dir():
-            print(f"aks-checklist demo needs a repository checkout: {needed} is missing",
-                  file=sys.stderr)
+            print(
+                f"aks-checklist demo needs a repository checkout: {needed} is missing",
+                file=sys.stderr,
+            )
             return 2
     started = time.monotonic()
     try:
         with ControlPlane() as plane:
-            print(f"Started control plane {plane.version()['gitVersion']} on {plane.server} "
-                  f"in {time.monotonic() - started:.1f}s")
+            print(
+                f"Started control plane {plane.version()['gitVersion']} on {plane.server} "
+                f"in {time.monotonic() - started:.1f}s"
+            )
             return _run(plane.kubeconfig, plane.binaries.kubectl, args.timeout, started)
     except ControlPlaneError as error:
         print(f"The local control plane failed to start: {error}", file=sys.stderr)
@@ -57,7 +63,9 @@ def _run(kubeconfig: Path, kubectl_path: Path, timeout: float, started: float) -
     def kubectl(*args: str) -> str:
         return subprocess.run(
             [str(kubectl_path), "--kubeconfig", str(kubeconfig), *args],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
 
     kubectl("apply", "-k", str(REPO / "crds"))
@@ -70,10 +78,22 @@ def _run(kubeconfig: Path, kubectl_path: Path, timeout: float, started: float) -
     log_path = kubeconfig.parent / "operator.log"
     with log_path.open("wb") as log:
         operator = subprocess.Popen(
-            [sys.executable, "-m", "aks_checklist", "run", "--standalone", "--all-namespaces",
-             "--operator-namespace", "aks-checklist-system", "--log-format", "console"],
+            [
+                sys.executable,
+                "-m",
+                "aks_checklist",
+                "run",
+                "--standalone",
+                "--all-namespaces",
+                "--operator-namespace",
+                "aks-checklist-system",
+                "--log-format",
+                "console",
+            ],
             env={**os.environ, "KUBECONFIG": str(kubeconfig)},
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     try:
         if not _converged(kubectl, timeout, operator):
@@ -86,7 +106,9 @@ def _run(kubeconfig: Path, kubectl_path: Path, timeout: float, started: float) -
         print("$ kubectl get akspolicy")
         print(kubectl("get", "akspolicy"))
         _print_policy_status(json.loads(kubectl("get", "akspolicy", POLICY, "-o", "json")))
-        _print_failing_rules(json.loads(kubectl("get", "aksc", POLICY, "-n", "legacy", "-o", "json")))
+        _print_failing_rules(
+            json.loads(kubectl("get", "aksc", POLICY, "-n", "legacy", "-o", "json"))
+        )
     finally:
         os.killpg(operator.pid, signal.SIGTERM)
         operator.wait(30)
@@ -121,9 +143,11 @@ def _print_policy_status(policy: dict[str, Any]) -> None:
     summary = status.get("summary", {})
     print(f"Policy {POLICY}: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
     for condition in status.get("conditions", []):
-        print(f"  {condition['type']}={condition['status']} ({condition['reason']}): "
-              f"{condition['message']}")
-    cluster = [r for r in status.get("cluster", []) if r["result"] in ("Fail", "Warn")]
+        print(
+            f"  {condition['type']}={condition['status']} ({condition['reason']}): "
+            f"{condition['message']}"
+        )
+    cluster = [r for r in status.get("cluster", []) if r["result"] in ("Fail", "Warn", "Error")]
     print(f"Cluster-scope findings ({len(cluster)} not passing):")
     for row in cluster[:10]:
         print(f"  {row['result']:<5} {row['rule']:<40} {row['message'][:80]}")
