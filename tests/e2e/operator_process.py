@@ -24,16 +24,24 @@ def free_port() -> int:
 
 
 class OperatorProcess:
-    def __init__(self, kubeconfig: Path, log_path: Path) -> None:
+    def __init__(
+        self,
+        kubeconfig: Path,
+        log_path: Path,
+        env: dict[str, str] | None = None,
+        peering: str | None = None,
+    ) -> None:
         self.kubeconfig = kubeconfig
         self.log_path = log_path
+        self.env = dict(env or {})
+        self.peering_args = [f"--peering={peering}"] if peering else ["--standalone"]
         self.process: subprocess.Popen[bytes] | None = None
         self.metrics_port = 0
         self.health_port = 0
 
     def start(self) -> None:
         self.metrics_port, self.health_port = free_port(), free_port()
-        env = {**os.environ, "KUBECONFIG": str(self.kubeconfig)}
+        env = {**os.environ, **self.env, "KUBECONFIG": str(self.kubeconfig)}
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [
@@ -41,7 +49,7 @@ class OperatorProcess:
                 "-m",
                 "aks_checklist",
                 "run",
-                "--standalone",
+                *self.peering_args,
                 "--all-namespaces",
                 "--operator-namespace",
                 OPERATOR_NAMESPACE,

@@ -1,0 +1,142 @@
+"""The operator works with exactly the permissions manifests/base grants it, and no more.
+
+manifests/base is installed for real on a control plane of its own (so the
+session's cluster-admin operator does not reconcile alongside), then the
+operator runs authenticated as its ServiceAccount with a requested token.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aks_checklist.testing import ControlPlane
+from tests.e2e.cluster import REPO, Cluster, eventually
+from tests.e2e.operator_process import OPERATOR_NAMESPACE, OperatorProcess
+from tests.e2e.policies import create_namespace, deployment, managed, policy, wait_baseline
+
+SERVICE_ACCOUNT = "aks-checklist-operator"
+IDENTITY = f"system:serviceaccount:{OPERATOR_NAMESPACE}:{SERVICE_ACCOUNT}"
+
+
+@pytest.fixture(scope="module")
+def admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    # Always a local control plane, even when the suite targets an existing cluster:
+    # installing manifests/base there would run a second operator next to the session's.
+    with ControlPlane() as plane:
+        cluster = Cluster(plane.kubeconfig, plane.binaries.kubectl, plane)
+        # CRDs first: the peering object in the same kustomization needs its CRD established.
+        cluster.kubectl("apply", "-k", str(REPO / "crds"))
+        cluster.kubectl("apply", "-f", str(REPO / "manifests" / "base" / "kopf-peering-crd.yaml"))
+        cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd", "--all")
+        cluster.kubectl("apply", "-k", str(REPO / "manifests" / "base"))
+        yield cluster
+
+
+def service_account_kubeconfig(admin: Cluster, path: Path) -> Path:
+    token = admin.kubectl(
+        "create", "token", SERVICE_ACCOUNT, "-n", OPERATOR_NAMESPACE, "--duration=2h"
+    ).stdout.strip()
+    config = json.loads(admin.kubeconfig.read_text())
+    config["users"] = [{"name": "operator", "user": {"token": token}}]
+    config["contexts"][0]["context"]["user"] = "operator"
+    path.write_text(json.dumps(config))
+    path.chmod(0o600)
+    return path
+
+
+@pytest.fixture(scope="module")
+def as_operator(admin: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Cluster:
+    kubeconfig = service_account_kubeconfig(admin, tmp_path_factory.mktemp("sa") / "kubeconfig")
+    return Cluster(kubeconfig, admin.kubectl_path, None)
+
+
+@pytest.fixture(scope="module")
+def operator_as_sa(
+    as_operator: Cluster, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OperatorProcess]:
+    process = OperatorProcess(
+        as_operator.kubeconfig,
+        tmp_path_factory.mktemp("operator-sa") / "operator.log",
+        peering=SERVICE_ACCOUNT,
+    )
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+def test_baseline_scenarios_work_under_the_service_account(
+    admin: Cluster, operator_as_sa: OperatorProcess, selector_label: str
+) -> None:
+    name = f"p-{selector_label}"
+    with policy(admin, name, selector_label):
+        ns = create_namespace(admin, f"ns-{selector_label}", selector_label)
+        admin.apply(deployment("web", ns, replicas=3))
+        wait_baseline(admin, ns, timeout=60)
+        eventually(lambda: managed(admin, "pdb", ns), what="PDB made under the operator's identity")
+        eventually(
+            lambda: admin.kubectl("get", "aksc", name, "-n", ns, check=False).returncode == 0,
+            what="the report",
+        )
+        ready = eventually(
+            lambda: next(
+                (
+                    c
+                    for c in admin.get_json("akspolicy", name)
+                    .get("status", {})
+                    .get("conditions", [])
+                    if c["type"] == "Ready"
+                ),
+                None,
+            ),
+            what="the Ready condition",
+        )
+        assert ready["status"] == "True", ready
+    log = operator_as_sa.log_tail(400)
+    assert "Forbidden" not in log
+    assert " 403" not in log
+
+
+@pytest.mark.parametrize(
+    ("verb", "resource"),
+    [
+        pytest.param("get", "secrets", id="read-secrets"),
+        pytest.param("list", "secrets", id="list-secrets"),
+        pytest.param("create", "pods", id="create-pods"),
+        pytest.param("create", "pods/exec", id="exec-into-pods"),
+        pytest.param("patch", "deployments.apps", id="modify-deployments"),
+        pytest.param("patch", "namespaces", id="modify-namespaces"),
+        pytest.param("delete", "configmaps", id="delete-configmaps"),
+    ],
+)
+def test_service_account_is_denied(as_operator: Cluster, verb: str, resource: str) -> None:
+    answer = as_operator.kubectl("auth", "can-i", verb, resource, "-A", check=False)
+    assert answer.stdout.strip() == "no", (verb, resource, answer.stdout, answer.stderr)
+
+
+def test_reading_secrets_is_refused_by_the_api(as_operator: Cluster) -> None:
+    result = as_operator.kubectl("get", "secrets", "-A", check=False)
+    assert result.returncode != 0
+    assert "forbidden" in result.stderr.lower()
+    assert IDENTITY in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("verb", "resource"),
+    [
+        pytest.param("patch", "resourcequotas", id="apply-quota"),
+        pytest.param("create", "networkpolicies.networking.k8s.io", id="create-netpol"),
+        pytest.param("delete", "poddisruptionbudgets.policy", id="delete-pdb"),
+        pytest.param("patch", "akschecklistpolicies.akschecklist.io/status", id="policy-status"),
+    ],
+)
+def test_service_account_may_do_what_the_operator_needs(
+    as_operator: Cluster, verb: str, resource: str
+) -> None:
+    answer = as_operator.kubectl("auth", "can-i", verb, resource, "-A", check=False)
+    assert answer.stdout.strip() == "yes", (verb, resource, answer.stdout, answer.stderr)
