@@ -8,6 +8,7 @@ operator runs authenticated as its ServiceAccount with a requested token.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -140,3 +141,30 @@ def test_service_account_may_do_what_the_operator_needs(
 ) -> None:
     answer = as_operator.kubectl("auth", "can-i", verb, resource, "-A", check=False)
     assert answer.stdout.strip() == "yes", (verb, resource, answer.stdout, answer.stderr)
+
+
+def test_second_replica_stays_passive(
+    admin: Cluster,
+    as_operator: Cluster,
+    operator_as_sa: OperatorProcess,
+    tmp_path_factory: pytest.TempPathFactory,
+    selector_label: str,
+) -> None:
+    """With peering, two replicas run and only one of them writes."""
+    second = OperatorProcess(
+        as_operator.kubeconfig,
+        tmp_path_factory.mktemp("operator-sa-2") / "operator.log",
+        peering=SERVICE_ACCOUNT,
+    )
+    second.start()
+    try:
+        time.sleep(5)  # peers see each other and the lower priority pauses
+        before = (operator_as_sa.writes(), second.writes())
+        with policy(admin, f"p-{selector_label}", selector_label):
+            ns = create_namespace(admin, f"ns-{selector_label}", selector_label)
+            wait_baseline(admin, ns, timeout=60)
+            time.sleep(1)
+            deltas = (operator_as_sa.writes() - before[0], second.writes() - before[1])
+        assert sorted(delta > 0 for delta in deltas) == [False, True], deltas
+    finally:
+        second.stop()
