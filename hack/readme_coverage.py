@@ -1,4 +1,4 @@
-"""Writes the output of `aks-checklist checks --format markdown` between README's coverage markers."""
+"""Writes `aks-checklist checks --format markdown` between the README's coverage markers."""
 
 from __future__ import annotations
 

@@ -10,6 +10,12 @@ server could not decode (a ``kind`` that is not a string...) is reported as
 a :class:`ScanError` with its file and 0-based document index, and every
 other document is still scanned. Missing fields are not errors: the checks
 judge them as Kubernetes would default them.
+
+Dockerfiles (``Dockerfile``, ``Containerfile``, ``*.Dockerfile``, ``Dockerfile.*``, see
+:func:`aks_checklist.checks.dockerfile.is_dockerfile`) found in directories or named
+explicitly are judged by the Dockerfile rules instead; their findings name the file as a
+``Dockerfile`` object, so every output format, waiver and disabled rule treats them alike.
+A Dockerfile no builder would accept is a :class:`ScanError` naming the file and line.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from typing import Any, TextIO
 import yaml
 
 from aks_checklist.checks import engine, storage
+from aks_checklist.checks.dockerfile import DockerfileError, check_dockerfile, is_dockerfile
 from aks_checklist.checks.engine import CheckSettings
 from aks_checklist.checks.model import Finding, ObjectRef
 from aks_checklist.checks.snapshot import CLUSTER_SCOPED_KINDS, split_by_namespace
@@ -87,22 +94,26 @@ class ScanResult:
 # --- loading ---------------------------------------------------------------------------------
 
 
-def manifest_files(path: str) -> Iterator[str]:
-    """The manifest files under a directory, in a stable order; hidden files and dirs skipped."""
+def manifest_files(path: str, *, dockerfiles: bool = False) -> Iterator[str]:
+    """The manifest files (and with ``dockerfiles``, the Dockerfiles) under a directory, in a
+    stable order; hidden files and dirs skipped."""
     for root, dirs, files in os.walk(path):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if not name.startswith(".") and name.lower().endswith(MANIFEST_SUFFIXES):
+            if name.startswith("."):
+                continue
+            if name.lower().endswith(MANIFEST_SUFFIXES) or (dockerfiles and is_dockerfile(name)):
                 yield os.path.join(root, name)
 
 
 def load_documents(
-    paths: Sequence[str], *, stdin: TextIO | None = None
+    paths: Sequence[str], *, stdin: TextIO | None = None, dockerfiles: list[str] | None = None
 ) -> tuple[list[LoadedObject], list[ScanError]]:
     """Reads every object from files, directories (recursively) and ``-`` (stdin).
 
     ``List`` kinds are expanded into their items, which keep the List's
-    document index.
+    document index. When a ``dockerfiles`` list is given, the Dockerfiles among
+    the paths and in the directories are appended to it instead of being read.
     """
     objects: list[LoadedObject] = []
     errors: list[ScanError] = []
@@ -111,29 +122,40 @@ def load_documents(
             text = (stdin or sys.stdin).read()
             _load_text(text, STDIN_NAME, objects, errors, as_json=text.lstrip().startswith("{"))
         elif os.path.isdir(path):
-            for file in manifest_files(path):
-                _load_file(file, objects, errors)
+            for file in manifest_files(path, dockerfiles=dockerfiles is not None):
+                if dockerfiles is not None and is_dockerfile(file):
+                    dockerfiles.append(file)
+                else:
+                    _load_file(file, objects, errors)
         elif os.path.exists(path):
-            # A file named explicitly is read whatever its extension (rendered.txt, helm output).
-            _load_file(path, objects, errors)
+            if dockerfiles is not None and is_dockerfile(path):
+                dockerfiles.append(path)
+            else:
+                # A file named explicitly is read whatever its extension (rendered.txt, helm).
+                _load_file(path, objects, errors)
         else:
             errors.append(ScanError(path, None, "no such file or directory"))
     return objects, errors
 
 
 def _load_file(path: str, objects: list[LoadedObject], errors: list[ScanError]) -> None:
+    text = _read_text(path, errors)
+    if text is not None:
+        _load_text(text, path, objects, errors, as_json=path.lower().endswith(".json"))
+
+
+def _read_text(path: str, errors: list[ScanError]) -> str | None:
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
     except OSError as exc:
         errors.append(ScanError(path, None, f"cannot read: {exc.strerror or exc}"))
-        return
+        return None
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         errors.append(ScanError(path, None, "not UTF-8 text"))
-        return
-    _load_text(text, path, objects, errors, as_json=path.lower().endswith(".json"))
+        return None
 
 
 def _load_text(
@@ -289,12 +311,63 @@ def scan(
     today: date | None = None,
     stdin: TextIO | None = None,
 ) -> ScanResult:
-    """Loads manifests and judges them; findings carry the file their object came from."""
-    loaded, errors = load_documents(paths, stdin=stdin)
+    """Loads manifests and Dockerfiles and judges them; findings carry the file they came from.
+
+    ``objects_count`` counts the Kubernetes objects and the Dockerfiles judged.
+    """
+    dockerfiles: list[str] = []
+    loaded, errors = load_documents(paths, stdin=stdin, dockerfiles=dockerfiles)
     findings, engine_errors = evaluate_objects(
         loaded, namespace=namespace, settings=settings, waivers=waivers, today=today
     )
-    return ScanResult(findings=findings, errors=errors + engine_errors, objects_count=len(loaded))
+    docker_findings, docker_errors, judged = evaluate_dockerfiles(
+        dockerfiles, settings=settings, waivers=waivers, today=today
+    )
+    return ScanResult(
+        findings=findings + docker_findings,
+        errors=errors + engine_errors + docker_errors,
+        objects_count=len(loaded) + judged,
+    )
+
+
+def evaluate_dockerfiles(
+    paths: Iterable[str],
+    *,
+    settings: CheckSettings | None = None,
+    waivers: Sequence[Waiver] = (),
+    today: date | None = None,
+) -> tuple[list[Finding], list[ScanError], int]:
+    """Judges Dockerfiles: (findings, errors, how many files were judged).
+
+    A file that cannot be read or parsed, or that breaks a check, is an error
+    naming it, and the other files are still judged.
+    """
+    settings = settings or CheckSettings()
+    findings: list[Finding] = []
+    errors: list[ScanError] = []
+    judged = 0
+    for path in dict.fromkeys(paths):  # a file reached twice (a dir and its file) counts once
+        text = _read_text(path, errors)
+        if text is None:
+            continue
+        try:
+            found = check_dockerfile(text, path)
+        except DockerfileError as exc:
+            errors.append(ScanError(path, None, f"invalid Dockerfile: {exc}"))
+            continue
+        except Exception as exc:  # any bug in a check must not end the scan
+            errors.append(
+                ScanError(
+                    path,
+                    None,
+                    f"the Dockerfile checks failed on {path}, so its results are missing: "
+                    f"{type(exc).__name__}: {exc}",
+                )
+            )
+            continue
+        judged += 1
+        findings.extend(finding for finding in found if settings.enabled(finding.rule))
+    return apply_waivers(findings, waivers, today or date.today()), errors, judged
 
 
 def evaluate_objects(

@@ -19,7 +19,11 @@ from aks_checklist.checks import engine
 from aks_checklist.checks.model import Rule
 
 # Modules outside the engine's category modules whose ``RULES`` tuple holds more rules.
-EXTRA_RULE_MODULES: tuple[str, ...] = ("aks_checklist.checks.cluster", "aks_checklist.checks.aks")
+EXTRA_RULE_MODULES: tuple[str, ...] = (
+    "aks_checklist.checks.cluster",
+    "aks_checklist.checks.aks",
+    "aks_checklist.checks.dockerfile",
+)
 
 
 @functools.cache

@@ -37,7 +37,8 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from aks_checklist.testing import ControlPlane, ControlPlaneError  # noqa: PLC0415
+    # Imported here: only the demo needs the dev extra (certificates) behind it.
+    from aks_checklist.testing import ControlPlane, ControlPlaneError
 
     for needed in (REPO / "crds", REPO / "demo"):
         if not needed.is_dir():

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from aks_checklist.checks import engine
+from aks_checklist.checks import registry
 from aks_checklist.checks.engine import CheckSettings
 from aks_checklist.checks.model import Severity
 from aks_checklist.policy import KIND, Policy, PolicyError, Waiver, parse_policy
@@ -37,7 +37,10 @@ def register(subparsers: Any) -> None:
         "paths",
         nargs="+",
         metavar="PATH",
-        help="manifest file or directory (.yaml, .yml, .json; recursive), or - for stdin",
+        help=(
+            "manifest file, Dockerfile or directory (.yaml, .yml, .json, Dockerfile, "
+            "*.Dockerfile, Containerfile; recursive), or - for stdin"
+        ),
     )
     parser.add_argument(
         "--format", "-o", dest="format", choices=FORMATS, default="table", help="output format"
@@ -93,7 +96,7 @@ def handle(args: argparse.Namespace) -> int:
             show_passed=args.show_passed,
             color=args.format == "table" and use_color(args.no_color, sys.stdout),
             objects=result.objects_count,
-            rules=engine.workload_rules(),
+            rules=registry.all_rules(),
         )
     finally:
         if gc_was_enabled:
