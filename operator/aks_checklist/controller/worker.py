@@ -66,7 +66,6 @@ BASELINE_FIELDS = {
     "ResourceQuota": "spec.baseline.resourceQuota",
     "PodDisruptionBudget": "spec.baseline.podDisruptionBudget",
 }
-BASELINE_KINDS = tuple(BASELINE_FIELDS)
 MAX_NAMES_IN_MESSAGE = 5
 
 
@@ -99,7 +98,8 @@ class PolicyWorker:
     queue: PolicyQueue
     operator_namespace: str
     reports: dict[str, NamespaceReport] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # baseline writes the API refused
+    failures: dict[str, str] = field(default_factory=dict)  # anything else that went wrong
     conflicts: dict[str, str] = field(default_factory=dict)
     cluster_findings: list[Finding] = field(default_factory=list)
     server_version: str | None = None
@@ -162,19 +162,31 @@ class PolicyWorker:
         )
         today = datetime.now(UTC).date()
         for namespace in sorted(targets):
-            await self._reconcile_namespace(
-                policy, policies, view, namespace, namespaces.get(namespace), today
-            )
+            try:
+                await self._reconcile_namespace(
+                    policy, policies, view, namespace, namespaces.get(namespace), today
+                )
+                self.failures.pop(namespace, None)
+            except Exception as error:  # one namespace must not stop the others or the daemon
+                self.failures[namespace] = f"namespace {namespace}: {error}"
+                log.exception(
+                    "Failed to reconcile namespace", namespace=namespace, policy=self.name
+                )
         if work.cluster or work.full:
-            self.cluster_findings = await self._cluster_findings(
-                view, policy, today, refresh=work.full
-            )
+            try:
+                self.cluster_findings = await self._cluster_findings(
+                    view, policy, today, refresh=work.full
+                )
+                self.failures.pop("", None)
+            except Exception as error:  # same: report it, keep serving
+                self.failures[""] = f"cluster-scope checks: {error}"
+                log.exception("Failed to evaluate cluster-scope checks", policy=self.name)
         self._export_metrics()
-        ready = (
-            (False, "BaselineRejected", _names(sorted(self.errors.values())))
-            if self.errors
-            else (True, "Reconciled", f"{len(self.reports)} namespaces selected")
-        )
+        ready = (True, "Reconciled", f"{len(self.reports)} namespaces selected")
+        if self.failures:
+            ready = (False, "ReconcileFailed", _names(sorted(self.failures.values())))
+        if self.errors:
+            ready = (False, "BaselineRejected", _names(sorted(self.errors.values())))
         await self._write_policy_status(raw, ready=ready, policy=policy)
         return policy
 
@@ -490,7 +502,13 @@ class PolicyWorker:
         status["conditions"] = conditions
         if all(current.get(key) == value for key, value in status.items()):
             return
-        await asyncio.to_thread(self.writer.patch_policy_status, self.name, status)
+        try:
+            await asyncio.to_thread(self.writer.patch_policy_status, self.name, status)
+        except WriteError as error:  # retried on the next pass (an event or the periodic one)
+            log.warning(
+                "Failed to write AksChecklistPolicy status", policy=self.name, error=str(error)
+            )
+            return
         if ready[0] is False and (current_ready(current) != (False, ready[1])):
             kopf.warn(_body(raw), reason=ready[1], message=ready[2])
 
