@@ -24,7 +24,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY operator/ operator/
 # The installer itself is not needed at run time: remove it from the venv that ships.
-RUN /opt/venv/bin/python -m pip install --no-cache-dir . \
+RUN /opt/venv/bin/python -m pip install --no-cache-dir '.[azure]' \
     && /opt/venv/bin/python -m pip uninstall --yes pip setuptools
 
 FROM gcr.io/distroless/python3-debian12:nonroot

@@ -51,6 +51,12 @@ _CHECK_ID = re.compile(r"^[A-Z]+-\d{2}(?:/[a-z0-9]+(?:-[a-z0-9]+)*)?$")
 _ID_HINT = "an item ID (APP-01) or a rule ID (APP-01/liveness-probe)"
 _PERCENT = re.compile(r"^(\d+)%$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+# Azure's naming rules: resource groups allow Unicode letters and digits, "_", "-", ".", "(" and
+# ")" but must not end with "."; AKS clusters allow letters, digits, "_" and "-" between a first
+# and last letter or digit.
+_RESOURCE_GROUP = re.compile(r"^[-\w.()]{0,89}[-\w()]$")
+_CLUSTER_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?$")
 
 
 class PolicyError(ValueError):
@@ -167,6 +173,18 @@ class Waiver:
 
 
 @dataclass(frozen=True, slots=True)
+class AzureTarget:
+    """The AKS managed cluster whose Azure configuration a policy judges (``spec.azure``)."""
+
+    subscription_id: str
+    resource_group: str
+    cluster_name: str
+
+    def __str__(self) -> str:
+        return f"{self.resource_group}/{self.cluster_name} in subscription {self.subscription_id}"
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     name: str
     generation: int | None = None
@@ -177,6 +195,7 @@ class Policy:
     checks: CheckSettings = field(default_factory=CheckSettings)
     waivers: tuple[Waiver, ...] = ()
     reevaluate_every: timedelta = DEFAULT_REEVALUATE_EVERY
+    azure: AzureTarget | None = None
 
     @property
     def enforcing(self) -> bool:
@@ -223,6 +242,7 @@ def parse_spec(
             "checks",
             "waivers",
             "reevaluateEvery",
+            "azure",
         },
     )
     enforcement = spec.get("enforcement", "Audit")
@@ -249,6 +269,7 @@ def parse_spec(
             if reevaluate is None
             else parse_duration(reevaluate, "spec.reevaluateEvery")
         ),
+        azure=_azure(spec.get("azure"), "spec.azure"),
     )
 
 
@@ -396,6 +417,34 @@ def _waivers(value: Any, path: str) -> tuple[Waiver, ...]:
     return tuple(waivers)
 
 
+def _azure(value: Any, path: str) -> AzureTarget | None:
+    if value is None:
+        return None
+    azure = _mapping(value, path, required=True)
+    _known(azure, path, {"subscriptionId", "resourceGroup", "clusterName"})
+    subscription = _required_string(azure, "subscriptionId", path)
+    if not _GUID.match(subscription):
+        _fail(
+            f"{path}.subscriptionId",
+            f'{_show(subscription)} is not a GUID like "00000000-0000-0000-0000-000000000000"',
+        )
+    group = _required_string(azure, "resourceGroup", path)
+    if not _RESOURCE_GROUP.match(group):
+        _fail(
+            f"{path}.resourceGroup",
+            f"{_show(group)} is not a resource group name (1-90 letters, digits, "
+            '"_", "-", ".", "(" or ")", not ending with ".")',
+        )
+    cluster = _required_string(azure, "clusterName", path)
+    if not _CLUSTER_NAME.match(cluster):
+        _fail(
+            f"{path}.clusterName",
+            f'{_show(cluster)} is not an AKS cluster name (1-63 letters, digits, "_" or "-", '
+            "starting and ending with a letter or digit)",
+        )
+    return AzureTarget(subscription_id=subscription, resource_group=group, cluster_name=cluster)
+
+
 def _date(value: Any, path: str) -> date | None:
     if value is None:
         return None
@@ -526,6 +575,15 @@ def _optional_string(value: Mapping[str, Any], key: str, path: str) -> str | Non
     found = value.get(key)
     if found is None:
         return None
+    if not isinstance(found, str) or not found:
+        _fail(f"{path}.{key}", f"{_show(found)} is not a non-empty string")
+    return found
+
+
+def _required_string(value: Mapping[str, Any], key: str, path: str) -> str:
+    found = value.get(key)
+    if found is None:
+        _fail(f"{path}.{key}", "is required")
     if not isinstance(found, str) or not found:
         _fail(f"{path}.{key}", f"{_show(found)} is not a non-empty string")
     return found

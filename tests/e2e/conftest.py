@@ -16,6 +16,7 @@ import pytest
 
 from aks_checklist.testing import ControlPlane
 from tests.e2e.cluster import REPO, Cluster
+from tests.e2e.fake_arm import FakeArm
 from tests.e2e.operator_process import OPERATOR_NAMESPACE, OperatorProcess
 
 CRD_NAMES = ("akschecklistpolicies.akschecklist.io", "akscompliances.akschecklist.io")
@@ -61,10 +62,26 @@ def namespace(cluster: Cluster) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def operator(crds: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OperatorProcess]:
-    """The operator, running cluster-wide in its own process for the whole session."""
+def fake_arm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeArm]:
+    """A local HTTPS stand-in for Azure Resource Manager serving the ARM-shaped AKS fixtures."""
+    with FakeArm(tmp_path_factory.mktemp("fake-arm")) as arm:
+        yield arm
+
+
+@pytest.fixture(scope="session")
+def operator(
+    crds: Cluster, fake_arm: FakeArm, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OperatorProcess]:
+    """The operator, running cluster-wide in its own process for the whole session.
+
+    Its Azure client points at ``fake_arm``, never at Azure.
+    """
     crds.kubectl("create", "namespace", OPERATOR_NAMESPACE, check=False)
-    process = OperatorProcess(crds.kubeconfig, tmp_path_factory.mktemp("operator") / "operator.log")
+    process = OperatorProcess(
+        crds.kubeconfig,
+        tmp_path_factory.mktemp("operator") / "operator.log",
+        env=fake_arm.env(),
+    )
     process.start()
     try:
         yield process

@@ -12,6 +12,7 @@ from aks_checklist.checks.engine import DEFAULT_ALLOWED_REGISTRIES, CheckSetting
 from aks_checklist.checks.model import Finding, ObjectRef, Result, Severity
 from aks_checklist.policy import (
     DEFAULT_EXCLUDED_NAMESPACES,
+    AzureTarget,
     Policy,
     PolicyError,
     Waiver,
@@ -607,3 +608,169 @@ def test_policy_selects_namespace(
 ) -> None:
     policy = selecting(spec)
     assert policy_selects_namespace(policy, name, labels, annotations, "aks-checklist") is expected
+
+
+# --- spec.azure ------------------------------------------------------------------------------
+
+SUBSCRIPTION = "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+
+
+def azure(**overrides: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "subscriptionId": SUBSCRIPTION,
+        "resourceGroup": "rg-payments-prod",
+        "clusterName": "aks-payments-prod",
+    }
+    fields.update(overrides)
+    return {key: value for key, value in fields.items() if value is not ...}
+
+
+def test_azure_is_absent_by_default() -> None:
+    """Without spec.azure the policy names no AKS cluster to read."""
+    assert parse_spec({}).azure is None
+    assert parse_spec({"azure": None}).azure is None
+
+
+def test_azure_is_read_into_a_target() -> None:
+    """All three fields land in an AzureTarget, spelled as given."""
+    policy = parse_policy(policy_object({"azure": azure()}))
+    assert policy.azure == AzureTarget(
+        subscription_id=SUBSCRIPTION,
+        resource_group="rg-payments-prod",
+        cluster_name="aks-payments-prod",
+    )
+    assert str(policy.azure) == f"rg-payments-prod/aks-payments-prod in subscription {SUBSCRIPTION}"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        pytest.param(azure(subscriptionId=SUBSCRIPTION.upper()), id="upper-case-guid"),
+        pytest.param(azure(resourceGroup="Rg_(Prod).eu-1"), id="group-punctuation"),
+        pytest.param(azure(resourceGroup="rg-zürich"), id="group-unicode-letters"),
+        pytest.param(azure(resourceGroup="r" * 90), id="group-90-chars"),
+        pytest.param(azure(resourceGroup="g"), id="group-one-char"),
+        pytest.param(azure(clusterName="a"), id="cluster-one-char"),
+        pytest.param(azure(clusterName="A" + "b_-" * 20 + "c9"), id="cluster-63-chars"),
+    ],
+)
+def test_azure_accepts_every_name_azure_accepts(fields: dict[str, Any]) -> None:
+    """Names at the edges of Azure's naming rules are valid."""
+    target = parse_spec({"azure": fields}).azure
+    assert target is not None
+    assert (target.subscription_id, target.resource_group, target.cluster_name) == (
+        fields["subscriptionId"],
+        fields["resourceGroup"],
+        fields["clusterName"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("spec", "field_path", "fragment"),
+    [
+        pytest.param({"azure": "aks-prod"}, "spec.azure", "must be an object", id="not-an-object"),
+        pytest.param(
+            {"azure": azure(subscriptionId=...)},
+            "spec.azure.subscriptionId",
+            "is required",
+            id="subscription-missing",
+        ),
+        pytest.param(
+            {"azure": azure(resourceGroup=...)},
+            "spec.azure.resourceGroup",
+            "is required",
+            id="group-missing",
+        ),
+        pytest.param(
+            {"azure": azure(clusterName=...)},
+            "spec.azure.clusterName",
+            "is required",
+            id="cluster-missing",
+        ),
+        pytest.param({"azure": {}}, "spec.azure.subscriptionId", "is required", id="empty-object"),
+        pytest.param(
+            {"azure": azure(subscriptionId="my-subscription")},
+            "spec.azure.subscriptionId",
+            "is not a GUID",
+            id="subscription-name-not-id",
+        ),
+        pytest.param(
+            {"azure": azure(subscriptionId=SUBSCRIPTION[:-1])},
+            "spec.azure.subscriptionId",
+            "is not a GUID",
+            id="subscription-too-short",
+        ),
+        pytest.param(
+            {"azure": azure(subscriptionId=f"{{{SUBSCRIPTION}}}")},
+            "spec.azure.subscriptionId",
+            "is not a GUID",
+            id="subscription-braced",
+        ),
+        pytest.param(
+            {"azure": azure(subscriptionId=42)},
+            "spec.azure.subscriptionId",
+            "42 is not a non-empty string",
+            id="subscription-number",
+        ),
+        pytest.param(
+            {"azure": azure(resourceGroup="")},
+            "spec.azure.resourceGroup",
+            "is not a non-empty string",
+            id="group-empty",
+        ),
+        pytest.param(
+            {"azure": azure(resourceGroup="rg.")},
+            "spec.azure.resourceGroup",
+            "is not a resource group name",
+            id="group-trailing-dot",
+        ),
+        pytest.param(
+            {"azure": azure(resourceGroup="rg/other")},
+            "spec.azure.resourceGroup",
+            "is not a resource group name",
+            id="group-slash",
+        ),
+        pytest.param(
+            {"azure": azure(resourceGroup="r" * 91)},
+            "spec.azure.resourceGroup",
+            "is not a resource group name",
+            id="group-91-chars",
+        ),
+        pytest.param(
+            {"azure": azure(clusterName="-aks")},
+            "spec.azure.clusterName",
+            "is not an AKS cluster name",
+            id="cluster-leading-hyphen",
+        ),
+        pytest.param(
+            {"azure": azure(clusterName="aks_")},
+            "spec.azure.clusterName",
+            "is not an AKS cluster name",
+            id="cluster-trailing-underscore",
+        ),
+        pytest.param(
+            {"azure": azure(clusterName="aks.prod")},
+            "spec.azure.clusterName",
+            "is not an AKS cluster name",
+            id="cluster-dot",
+        ),
+        pytest.param(
+            {"azure": azure(clusterName="a" * 64)},
+            "spec.azure.clusterName",
+            "is not an AKS cluster name",
+            id="cluster-64-chars",
+        ),
+        pytest.param(
+            {"azure": azure(tenantId=SUBSCRIPTION)},
+            "spec.azure.tenantId",
+            "unknown field (expected one of clusterName, resourceGroup, subscriptionId)",
+            id="unknown-field",
+        ),
+    ],
+)
+def test_azure_errors_name_the_field(spec: dict[str, Any], field_path: str, fragment: str) -> None:
+    """A malformed spec.azure is rejected, naming the exact field and what is wrong."""
+    with pytest.raises(PolicyError) as caught:
+        parse_spec(spec)
+    assert caught.value.field_path == field_path
+    assert fragment in caught.value.message

@@ -69,11 +69,12 @@ def _register(watched: Watched) -> None:
     def index(body: kopf.Body, namespace: str | None, **_: Any) -> dict[Any, Any]:
         return {namespace if key_of_namespace else None: slim(body, watched)}
 
-    async def tap(body: kopf.Body, namespace: str | None, **_: Any) -> None:
+    async def tap(body: kopf.Body, namespace: str | None, type: str | None, **_: Any) -> None:
         if watched is NAMESPACES:
             COALESCER.mark(meta(body).get("name"))
         elif watched is POLICIES:
-            COALESCER.mark_full()  # who enforces which namespace may have changed
+            if _policy_changed(body, type):
+                COALESCER.mark_full()  # who enforces which namespace may have changed
         else:
             COALESCER.mark(namespace if key_of_namespace else None)
 
@@ -81,6 +82,25 @@ def _register(watched: Watched) -> None:
     tap.__name__ = tap.__qualname__ = f"{watched.plural}_tap"
     kopf.index(*_resource(watched), id=watched.index_id, when=when)(index)
     kopf.on.event(*_resource(watched), id=f"{watched.plural}_tap", when=when)(tap)
+
+
+_policy_versions: dict[str, tuple[Any, bool]] = {}
+
+
+def _policy_changed(body: kopf.Body, event_type: str | None) -> bool:
+    """Spec changes, creation and deletion matter to every worker; status writes do not.
+
+    Without this filter each policy's own status write would trigger a full
+    pass of every policy, so every report change would cost a full pass.
+    """
+    name = str(meta(body).get("name"))
+    if event_type == "DELETED":
+        _policy_versions.pop(name, None)
+        return True
+    version = (meta(body).get("generation"), bool(meta(body).get("deletionTimestamp")))
+    changed = _policy_versions.get(name) != version
+    _policy_versions[name] = version
+    return changed
 
 
 def _resource(watched: Watched) -> tuple[str, ...]:

@@ -106,6 +106,7 @@ class PolicyWorker:
     policy_ref: dict[str, Any] | None = None
     azure_findings: list[Finding] | None = None
     azure_error: str | None = None
+    azure_error_reason: str = "ReadFailed"
     _policies_cache: dict[tuple[str, Any], Policy] = field(default_factory=dict)
 
     async def run(self, body: kopf.Body, view: ClusterView, stopped: kopf.DaemonStopped) -> None:
@@ -438,6 +439,7 @@ class PolicyWorker:
                 self.azure_error = None
             except azure.AzureError as error:
                 self.azure_error = str(error)
+                self.azure_error_reason = error.reason
                 self.azure_findings = []
                 log.warning("Failed to read the managed cluster from Azure", error=str(error))
         return list(self.azure_findings or [])
@@ -491,7 +493,7 @@ class PolicyWorker:
                     conditions,
                     type_="AzureConfigurationRead",
                     status=self.azure_error is None,
-                    reason="Read" if self.azure_error is None else "ReadFailed",
+                    reason="Read" if self.azure_error is None else self.azure_error_reason,
                     message=self.azure_error
                     or f"managed cluster {policy.azure.cluster_name} was read and judged",
                     generation=generation,
