@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from aks_checklist.cli import main
-from aks_checklist.commands.scan import use_color
+from aks_checklist.commands.output_options import use_color
 
 FIXTURES = Path(__file__).parent / "fixtures" / "manifests"
 SHOP = str(FIXTURES / "shop")

@@ -20,9 +20,9 @@ from typing import Any
 import yaml
 
 from aks_checklist.checks.aks import RULES, NotAManagedClusterError, evaluate_managed_cluster
-from aks_checklist.checks.model import Finding, Severity
-from aks_checklist.commands.scan import use_color
-from aks_checklist.render import FORMATS, exit_code, render
+from aks_checklist.checks.model import Finding
+from aks_checklist.commands.output_options import add_output_options, use_color
+from aks_checklist.render import exit_code, render
 from aks_checklist.scan import STDIN, STDIN_NAME, ScanError
 
 PROG = "aks-checklist aks"
@@ -41,25 +41,12 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("file", metavar="FILE", help="cluster JSON file, or - for stdin")
     parser.add_argument(
-        "--format", "-o", dest="format", choices=FORMATS, default="table", help="output format"
-    )
-    parser.add_argument(
-        "--fail-on",
-        type=_severity,
-        default=Severity.HIGH,
-        metavar="{High,Medium,Low}",
-        help="exit 1 when a check fails at or above this severity (default: High)",
-    )
-    parser.add_argument(
-        "--show-passed", action="store_true", help="also list passing and not-applicable checks"
-    )
-    parser.add_argument(
         "--as-of",
         type=_date,
         metavar="YYYY-MM-DD",
         help="judge the supported Kubernetes versions as of this date (default: today)",
     )
-    parser.add_argument("--no-color", action="store_true", help="never colour the table output")
+    add_output_options(parser)
     parser.set_defaults(handler=handle)
 
 
@@ -136,13 +123,6 @@ def _decode(raw: bytes) -> str:
         return raw.decode(encoding)
     except UnicodeDecodeError as error:
         raise InputError(f"not {encoding.replace('-sig', '')} text: {error.reason}") from None
-
-
-def _severity(text: str) -> Severity:
-    for severity in Severity:
-        if severity.value.lower() == text.strip().lower():
-            return severity
-    raise argparse.ArgumentTypeError(f"{text!r} is not High, Medium or Low")
 
 
 def _date(text: str) -> date:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import sys
 from typing import Any
 
@@ -17,9 +16,9 @@ import yaml
 
 from aks_checklist.checks import registry
 from aks_checklist.checks.engine import CheckSettings
-from aks_checklist.checks.model import Severity
+from aks_checklist.commands.output_options import add_output_options, use_color
 from aks_checklist.policy import KIND, Policy, PolicyError, Waiver, parse_policy
-from aks_checklist.render import EXIT_ERRORS, FORMATS, exit_code, render
+from aks_checklist.render import EXIT_ERRORS, exit_code, render
 from aks_checklist.scan import STDIN, scan
 
 
@@ -43,22 +42,9 @@ def register(subparsers: Any) -> None:
         ),
     )
     parser.add_argument(
-        "--format", "-o", dest="format", choices=FORMATS, default="table", help="output format"
-    )
-    parser.add_argument(
         "--policy",
         metavar="FILE",
         help="an AksChecklistPolicy whose checks and waivers apply to the scan",
-    )
-    parser.add_argument(
-        "--fail-on",
-        type=_severity,
-        default=Severity.HIGH,
-        metavar="{High,Medium,Low}",
-        help="exit 1 when a check fails at or above this severity (default: High)",
-    )
-    parser.add_argument(
-        "--show-passed", action="store_true", help="also list passing and not-applicable checks"
     )
     parser.add_argument(
         "--namespace",
@@ -66,7 +52,7 @@ def register(subparsers: Any) -> None:
         metavar="NS",
         help="namespace of objects that name none (default: default)",
     )
-    parser.add_argument("--no-color", action="store_true", help="never colour the table output")
+    add_output_options(parser)
     parser.set_defaults(handler=handle)
 
 
@@ -120,21 +106,6 @@ def load_policy_file(path: str) -> Policy:
         if isinstance(document, dict) and document.get("kind") == KIND:
             return parse_policy(document)
     raise ValueError(f"no {KIND} in the file")
-
-
-def use_color(no_color: bool, stream: Any) -> bool:
-    """Colour only for a terminal, and never when NO_COLOR is set to anything."""
-    if no_color or os.environ.get("NO_COLOR"):
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
-
-
-def _severity(text: str) -> Severity:
-    for severity in Severity:
-        if severity.value.lower() == text.strip().lower():
-            return severity
-    raise argparse.ArgumentTypeError(f"{text!r} is not High, Medium or Low")
 
 
 def _reason(exc: BaseException) -> str:
