@@ -68,8 +68,17 @@ def evaluate(snapshots: Iterable[Snapshot], settings: CheckSettings | None = Non
 
 def _evaluate(snapshots: Iterable[Snapshot], settings: CheckSettings) -> Iterator[Finding]:
     checks: list[CheckFunction] = [module.check for module in _category_modules()]
+    if not settings.disabled:
+        for snapshot in snapshots:
+            for check in checks:
+                yield from check(snapshot, settings)
+        return
+    enabled: dict[str, bool] = {}  # a few dozen rule IDs, asked about once per finding
     for snapshot in snapshots:
         for check in checks:
             for finding in check(snapshot, settings):
-                if settings.enabled(finding.rule):
+                allowed = enabled.get(finding.rule)
+                if allowed is None:
+                    allowed = enabled[finding.rule] = settings.enabled(finding.rule)
+                if allowed:
                     yield finding
