@@ -9,6 +9,7 @@ controller can skip the write.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +20,9 @@ from aks_checklist.checks.model import Finding, Result, Severity
 
 MAX_RESOURCES = 20
 MAX_MESSAGE = 512
+# Byte budgets (JSON) that keep each status well under the 64 KiB the reports promise.
+RESULTS_BUDGET = 56 * 1024
+CLUSTER_BUDGET = 40 * 1024
 _RESULT_ORDER = {
     Result.FAIL: 0,
     Result.ERROR: 1,
@@ -112,7 +116,7 @@ def namespace_report(
         "failed": failed,
         "waived": counts[Result.WAIVED],
         "workloads": workloads,
-        "results": results,
+        "results": _within_budget(results, RESULTS_BUDGET),
     }
     if baseline is not None:
         status["baseline"] = dict(baseline)
@@ -162,20 +166,55 @@ def _item_key(item: str) -> tuple[str, int]:
     return (prefix, int(number) if number.isdigit() else 0)
 
 
-def cluster_results(findings: Iterable[Finding], limit: int = 300) -> list[dict[str, Any]]:
-    """Cluster-scope and AKS-configuration findings as status rows, failures first."""
-    rows = [
-        {
-            "rule": f.rule,
-            "result": f.result.value,
-            "severity": f.severity.value,
-            "object": str(f.object) if f.object else "",
-            "message": _truncate(f.message),
-        }
-        for f in findings
-    ]
-    rows.sort(key=lambda r: (_RESULT_ORDER[Result(r["result"])], r["rule"], r["object"]))
-    return rows[:limit]
+def cluster_results(
+    findings: Iterable[Finding], budget: int = CLUSTER_BUDGET
+) -> list[dict[str, Any]]:
+    """Cluster-scope and AKS-configuration findings as status rows, failures first.
+
+    One row per (rule, result), naming the first object and counting the
+    rest, so a 1,000-node cluster costs no more rows than a 3-node one; rows
+    stop at ``budget`` bytes of JSON, with a last row saying how many were left out.
+    """
+    groups: dict[tuple[str, Result], list[Finding]] = defaultdict(list)
+    for finding in findings:
+        groups[(finding.rule, finding.result)].append(finding)
+    rows: list[dict[str, Any]] = []
+    for (rule, result), group in sorted(
+        groups.items(), key=lambda kv: (_RESULT_ORDER[kv[0][1]], kv[0][0])
+    ):
+        first = min(group, key=lambda f: str(f.object) if f.object else "")
+        rows.append(
+            {
+                "rule": rule,
+                "result": result.value,
+                "severity": first.severity.value,
+                "object": str(first.object) if first.object else "",
+                "count": len(group),
+                "message": _truncate(first.message),
+            }
+        )
+    return _within_budget(rows, budget)
+
+
+def _within_budget(rows: list[dict[str, Any]], budget: int) -> list[dict[str, Any]]:
+    kept: list[dict[str, Any]] = []
+    used = 0
+    for index, row in enumerate(rows):
+        size = len(json.dumps(row, separators=(",", ":"))) + 1
+        if used + size > budget:
+            left = len(rows) - index
+            kept.append(
+                {
+                    "rule": "-",
+                    "result": "NotApplicable",
+                    "severity": "Low",
+                    "message": f"{left} more results left out to keep the status small",
+                }
+            )
+            break
+        kept.append(row)
+        used += size
+    return kept
 
 
 def set_condition(

@@ -405,7 +405,8 @@ def test_aggregate_size_does_not_grow_with_the_number_of_namespaces() -> None:
 # --- cluster results -----------------------------------------------------------------------------
 
 
-def test_cluster_results_put_failures_first_then_by_rule_and_object() -> None:
+def test_cluster_results_group_by_rule_and_result_failures_first() -> None:
+    """One row per (rule, result), naming the first object and counting all of them."""
     node = ObjectRef("v1", "Node", None, "aks-system-0")
     findings = [
         SYSTEM_POOL.finding(Result.PASS, "system pool is tainted"),
@@ -421,32 +422,45 @@ def test_cluster_results_put_failures_first_then_by_rule_and_object() -> None:
 
     rows = cluster_results(findings)
 
-    assert [(r["result"], r["rule"], r["object"]) for r in rows] == [
-        ("Fail", SYSTEM_POOL.id, "Node/aks-system-0"),
-        ("Fail", SYSTEM_POOL.id, "Node/aks-system-1"),
-        ("Fail", UPGRADES.id, ""),
-        ("Warn", UPGRADES.id, ""),
-        ("Pass", SYSTEM_POOL.id, ""),
+    assert [(r["result"], r["rule"], r["object"], r["count"]) for r in rows] == [
+        ("Fail", SYSTEM_POOL.id, "Node/aks-system-0", 2),
+        ("Fail", UPGRADES.id, "", 1),
+        ("Warn", UPGRADES.id, "", 1),
+        ("Pass", SYSTEM_POOL.id, "", 1),
     ]
-    assert rows[2] == {
+    assert rows[0]["message"] == "node aks-system-0 is untainted"
+    assert rows[1] == {
         "rule": UPGRADES.id,
         "result": "Fail",
         "severity": "High",
         "object": "",
+        "count": 1,
         "message": "auto-upgrade is off",
     }
 
 
-def test_cluster_results_are_bounded_keeping_the_failures() -> None:
-    findings = [UPGRADES.finding(Result.PASS, "ok") for _ in range(500)]
-    findings += [UPGRADES.finding(Result.FAIL, "x" * 2000) for _ in range(5)]
+def test_cluster_results_do_not_grow_with_the_number_of_nodes() -> None:
+    def rows_for(nodes: int) -> list[dict[str, object]]:
+        return cluster_results(
+            SYSTEM_POOL.finding(Result.FAIL, "untainted", ObjectRef("v1", "Node", None, f"n{i}"))
+            for i in range(nodes)
+        )
 
-    rows = cluster_results(findings, limit=10)
+    assert len(rows_for(3)) == len(rows_for(3000)) == 1
+    assert rows_for(3000)[0]["count"] == 3000
 
-    assert len(rows) == 10
-    assert [r["result"] for r in rows[:5]] == ["Fail"] * 5
-    assert all(len(r["message"]) == MAX_MESSAGE for r in rows[:5])
-    assert len(cluster_results(findings)) == 300
+
+def test_cluster_results_stop_at_the_byte_budget_keeping_the_failures() -> None:
+    rules = [Rule(f"CSEC-{i:02d}/rule-{i}", "t", Severity.HIGH, "cluster") for i in range(1, 99)]
+    findings = [rule.finding(Result.PASS, "ok " * 100) for rule in rules]
+    findings += [rule.finding(Result.FAIL, "x" * 2000) for rule in rules]
+
+    rows = cluster_results(findings, budget=8 * 1024)
+
+    assert len(json.dumps(rows)) < 9 * 1024
+    assert rows[0]["result"] == "Fail"
+    assert all(len(str(r["message"])) <= MAX_MESSAGE for r in rows)
+    assert "more results left out" in str(rows[-1]["message"])
 
 
 # --- conditions ----------------------------------------------------------------------------------
