@@ -136,7 +136,10 @@ def test_waiver_turns_fail_into_waived_and_its_expiry_turns_it_back(
         assert "expired" in entry["message"]
 
 
-BASELINE_RULES = ("RES-05", "RES-06", "RES-08", "NET-07", "NET-08")
+# Rules the baseline objects themselves decide: quota and limits (RES-05/06, and
+# APP-11 once the LimitRange defaults requests), PDBs (RES-08) and network
+# isolation (NET-07/08, and NET-11 once egress to the metadata endpoint is denied).
+BASELINE_RULES = ("RES-05", "RES-06", "RES-08", "NET-07", "NET-08", "NET-11", "APP-11")
 
 
 def test_audit_reports_what_enforce_reports_minus_the_baseline(
@@ -154,9 +157,14 @@ def test_audit_reports_what_enforce_reports_minus_the_baseline(
         ):
             ns = create_namespace(crds, f"ns-{label}", label)
             crds.apply(bad_deployment("web", ns))
+            # Settled: Audit sees no quota, Enforce sees the one it made.
+            quota = "Fail" if label == audit_label else "Pass"
             status = eventually(
-                lambda ns=ns, name=name: (
-                    (s := report(crds, name, ns)) and s.get("workloads") == 1 and s
+                lambda ns=ns, name=name, quota=quota: (
+                    (s := report(crds, name, ns))
+                    and s.get("workloads") == 1
+                    and result_of(s, "RES-05/resource-quota") == {quota}
+                    and s
                 ),
                 what=f"report in {ns}",
             )

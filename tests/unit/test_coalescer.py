@@ -61,3 +61,13 @@ def test_forgotten_policies_no_longer_receive_work() -> None:
     coalescer.forget("gone")
     coalescer.mark("shop")
     assert queue.namespaces == set()
+
+
+def test_a_new_queue_does_not_wait_for_an_event() -> None:
+    """A worker created after its policy's events were seen must still start at once."""
+
+    async def scenario() -> bool:
+        work = await Coalescer().queue("baseline").next(timeout=30)
+        return work.full
+
+    assert asyncio.run(asyncio.wait_for(scenario(), timeout=5)) is True

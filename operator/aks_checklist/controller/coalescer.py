@@ -31,6 +31,9 @@ class PolicyQueue:
     namespaces: set[str] = field(default_factory=set)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
+    def __post_init__(self) -> None:
+        self.wake.set()  # the first pass starts at once, without waiting for an event
+
     def mark(self, namespace: str | None) -> None:
         if namespace is None:
             self.cluster = True

@@ -56,6 +56,9 @@ def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
         field="status.kopf.last-handled-configuration"
     )
     settings.posting.reporting_component = "aks-checklist-operator"
+    # Kopf logs every handled watch event at INFO ("Handler ... succeeded"); on a
+    # busy cluster that is thousands of lines a minute with nothing to act on.
+    logging.getLogger("kopf.objects").setLevel(logging.WARNING)
     settings.posting.level = logging.INFO
     settings.watching.server_timeout = 300
     settings.queueing.worker_limit = None
