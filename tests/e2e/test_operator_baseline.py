@@ -233,14 +233,16 @@ def test_namespace_that_stops_matching_loses_our_objects(
     with policy(crds, f"p-{selector_label}", selector_label):
         ns = create_namespace(crds, f"ns-{selector_label}", selector_label)
         wait_baseline(crds, ns)
+        eventually(lambda: names(crds, "aksc", ns), what="the namespace's report")
         crds.kubectl("label", "namespace", ns, "e2e.akschecklist.io/test-")
         eventually(
             lambda: (
                 not managed(crds, "networkpolicy", ns)
                 and not managed(crds, "limitrange", ns)
                 and not managed(crds, "resourcequota", ns)
+                and not names(crds, "aksc", ns)
             ),
-            what="objects removed",
+            what="objects and report removed",
         )
 
 
