@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pykube
 
@@ -97,3 +100,35 @@ def test_default_service_account_is_created_in_new_namespaces(
         timeout=30,
         what="the default ServiceAccount",
     )
+
+
+def test_no_orphans_when_the_owning_process_is_killed() -> None:
+    """SIGKILL of the test process (no cleanup code runs) still takes the components down."""
+    script = (
+        "import sys, time\n"
+        "from aks_checklist.testing import ControlPlane\n"
+        "plane = ControlPlane()\n"
+        "plane.start()\n"
+        "print(' '.join(str(p.pid) for _, p, _ in plane._processes), flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+    ) as owner:
+        assert owner.stdout is not None
+        pids = [int(pid) for pid in owner.stdout.readline().split()]
+        assert len(pids) == 3
+        owner.kill()
+
+    def all_gone() -> bool:
+        return not any(Path(f"/proc/{pid}").exists() and _alive(pid) for pid in pids)
+
+    eventually(all_gone, timeout=30, what="etcd, apiserver and controller-manager to exit")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
