@@ -9,6 +9,7 @@ controller can skip the write.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -31,6 +32,12 @@ _RESULT_ORDER = {
     Result.NOT_APPLICABLE: 4,
     Result.PASS: 5,
 }
+
+
+def status_digest(status: Mapping[str, Any]) -> str:
+    """A fingerprint of a status that does not depend on key order."""
+    canonical = json.dumps(status, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def score(passed: int, failed: int) -> int:

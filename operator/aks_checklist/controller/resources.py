@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from aks_checklist.report import status_digest
+
 
 @dataclass(frozen=True)
 class Watched:
@@ -28,9 +30,7 @@ class Watched:
 POLICIES = Watched(
     "akschecklist.io", "v1alpha1", "akschecklistpolicies", "AksChecklistPolicy", namespaced=False
 )
-REPORTS = Watched(
-    "akschecklist.io", "v1alpha1", "akscompliances", "AksCompliance", keep_status=True
-)
+REPORTS = Watched("akschecklist.io", "v1alpha1", "akscompliances", "AksCompliance")
 NAMESPACES = Watched("", "v1", "namespaces", "Namespace", namespaced=False)
 NODES = Watched("", "v1", "nodes", "Node", namespaced=False, keep_status=True)
 PODS = Watched("", "v1", "pods", "Pod")
@@ -99,4 +99,10 @@ def slim(body: Mapping[str, Any], watched: Watched) -> dict[str, Any]:
     if watched.keep_status and "status" in body:
         status = body["status"]
         kept["status"] = {"nodeInfo": status.get("nodeInfo")} if watched.kind == "Node" else status
+    if watched is REPORTS:
+        # Reports are only compared with what we would write: a digest is enough,
+        # and keeping every report's results in memory would cost more than the rest.
+        status = body.get("status") or {}
+        kept["statusDigest"] = status_digest(status)
+        kept["statusKeys"] = sorted(status)
     return kept

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
@@ -56,6 +57,7 @@ from aks_checklist.report import (
     policy_aggregate,
     remove_condition,
     set_condition,
+    status_digest,
 )
 
 log = structlog.get_logger("aks_checklist.worker")
@@ -108,6 +110,7 @@ class PolicyWorker:
     azure_error: str | None = None
     azure_error_reason: str = "ReadFailed"
     _policies_cache: dict[tuple[str, Any], Policy] = field(default_factory=dict)
+    changes: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     async def run(self, body: kopf.Body, view: ClusterView, stopped: kopf.DaemonStopped) -> None:
         timeout = 600.0
@@ -183,6 +186,7 @@ class PolicyWorker:
                 self.failures[""] = f"cluster-scope checks: {error}"
                 log.exception("Failed to evaluate cluster-scope checks", policy=self.name)
         self._export_metrics()
+        self._announce_pass()
         ready = (True, "Reconciled", f"{len(self.reports)} namespaces selected")
         if self.failures:
             ready = (False, "ReconcileFailed", _names(sorted(self.failures.values())))
@@ -273,7 +277,7 @@ class PolicyWorker:
             verb = "Deleted"
             if action.verb == "apply":
                 verb = "Created" if action.new else "Repaired"
-            message = f"{verb} {action.kind} {namespace}/{action.name}: {action.reason}"
+            self.changes[(verb, action.kind)] += 1
             log.info(
                 f"{verb} {action.kind}",
                 namespace=namespace,
@@ -281,8 +285,6 @@ class PolicyWorker:
                 policy=self.name,
                 reason=action.reason,
             )
-            if self.policy_ref is not None:
-                kopf.info(_body(self.policy_ref), reason=verb, message=message)
             if uid:
                 kopf.info(
                     _body(
@@ -295,6 +297,17 @@ class PolicyWorker:
                     reason=verb,
                     message=f"{verb} by AksChecklistPolicy {self.name}: {action.reason}",
                 )
+
+    def _announce_pass(self) -> None:
+        """One Event on the policy per pass that changed objects, not one per object."""
+        if not self.changes or self.policy_ref is None:
+            return
+        for verb in ("Created", "Repaired", "Deleted"):
+            kinds = sorted((kind, n) for (v, kind), n in self.changes.items() if v == verb)
+            if kinds:
+                what = ", ".join(f"{n} {kind}" for kind, n in kinds)
+                kopf.info(_body(self.policy_ref), reason=verb, message=f"{verb} {what}")
+        self.changes.clear()
 
     def _perform(self, action: Action) -> str | None:
         """Executes one action; returns the uid of an applied object."""
@@ -351,13 +364,13 @@ class PolicyWorker:
                 self._owner(view, policy),
                 {MANAGED_BY_LABEL: MANAGED_BY_VALUE, POLICY_ANNOTATION: policy.name},
             )
-        elif live.get("status") == report.status:
+        elif live.get("statusDigest") == status_digest(report.status):
             return
         await asyncio.to_thread(
             self.writer.patch_report_status,
             namespace,
             policy.name,
-            _with_removals(live.get("status") if live else None, report.status),
+            _with_removals(live.get("statusKeys", ()) if live else (), report.status),
         )
         self._announce_changes(namespace, policy.name, previous, report, live)
 
@@ -557,10 +570,10 @@ def _failing_high(report: NamespaceReport) -> set[str]:
     }
 
 
-def _with_removals(old: Mapping[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+def _with_removals(old_keys: Iterable[str], new: dict[str, Any]) -> dict[str, Any]:
     """A merge patch body: keys present before but gone now are sent as null to remove them."""
     patch = dict(new)
-    for key in old or {}:
+    for key in old_keys:
         if key not in new:
             patch[key] = None
     return patch
