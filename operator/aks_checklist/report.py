@@ -9,6 +9,7 @@ controller can skip the write.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections import Counter, defaultdict
@@ -53,6 +54,14 @@ class NamespaceReport:
     namespace: str
     status: dict[str, Any]
     item_counts: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
+    # (rule, severity, failed count) of every failing rule, for metrics and events.
+    failures: tuple[tuple[str, str, int], ...] = ()
+
+    def compact(self) -> NamespaceReport:
+        """The same report without its per-rule results: what a controller keeps in memory."""
+        return dataclasses.replace(
+            self, status={k: v for k, v in self.status.items() if k != "results"}
+        )
 
     @property
     def failed(self) -> int:
@@ -131,6 +140,11 @@ def namespace_report(
         namespace=namespace,
         status=status,
         item_counts={item: (row[0], row[1], row[2]) for item, row in items.items()},
+        failures=tuple(
+            (rule, group[0].severity.value, len(group))
+            for (rule, result), group in sorted(groups.items())
+            if result is Result.FAIL
+        ),
     )
 
 

@@ -26,6 +26,7 @@ from aks_checklist.report import (
     remove_condition,
     score,
     set_condition,
+    status_digest,
 )
 from tests.unit.checks.builders import NAMESPACE, container, deployment, snapshot
 
@@ -583,3 +584,24 @@ def test_remove_condition_drops_only_that_type() -> None:
 
     assert remove_condition(conditions, "Ready") == [{"type": "Degraded", "status": "False"}]
     assert remove_condition(conditions, "Missing") == conditions
+
+
+def test_compact_report_keeps_counts_and_failures_but_not_results() -> None:
+    """What the controller keeps per namespace is small but enough for metrics and events."""
+    findings = [
+        LIVENESS.finding(Result.FAIL, "no probe", ObjectRef("apps/v1", "Deployment", "ns", "a")),
+        LIVENESS.finding(Result.FAIL, "no probe", ObjectRef("apps/v1", "Deployment", "ns", "b")),
+        LIVENESS.finding(Result.PASS, "probe", ObjectRef("apps/v1", "Deployment", "ns", "c")),
+    ]
+    full = namespace_report("p", "ns", findings, workloads=3, baseline=None)
+    compact = full.compact()
+    assert "results" not in compact.status
+    assert compact.status["failed"] == 2
+    assert compact.score == full.score
+    assert compact.failures == ((LIVENESS.id, LIVENESS.severity.value, 2),)
+    assert policy_aggregate([compact]) == policy_aggregate([full])
+
+
+def test_status_digest_ignores_key_order_but_not_values() -> None:
+    assert status_digest({"a": 1, "b": [1, 2]}) == status_digest({"b": [1, 2], "a": 1})
+    assert status_digest({"a": 1}) != status_digest({"a": 2})

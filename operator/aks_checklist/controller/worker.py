@@ -32,7 +32,7 @@ from aks_checklist.baseline.plan import Action, Plan, plan_namespace
 from aks_checklist.checks import cluster as cluster_checks
 from aks_checklist.checks import storage
 from aks_checklist.checks.engine import evaluate
-from aks_checklist.checks.model import Finding, Result, Severity
+from aks_checklist.checks.model import Finding, Severity
 from aks_checklist.checks.snapshot import Obj, annotations_of, labels_of, meta
 from aks_checklist.controller.coalescer import PolicyQueue, Work
 from aks_checklist.controller.view import ClusterView
@@ -256,7 +256,7 @@ class PolicyWorker:
             baseline=plan.state.as_status(),
         )
         previous = self.reports.get(namespace)
-        self.reports[namespace] = report
+        self.reports[namespace] = report.compact()
         await self._write_report(view, policy, namespace, report, previous)
 
     async def _execute(self, plan: Plan, namespace: str) -> None:
@@ -528,18 +528,15 @@ class PolicyWorker:
             kopf.warn(_body(raw), reason=ready[1], message=ready[2])
 
     def _export_metrics(self) -> None:
-        failures: dict[tuple[str, str], int] = {}
-        states: dict[tuple[str, str], int] = {}
+        failures: Counter[tuple[str, str]] = Counter()
+        states: Counter[tuple[str, str]] = Counter()
         for namespace, report in self.reports.items():
             NAMESPACE_SCORE.labels(policy=self.name, namespace=namespace).set(report.score)
-            for entry in report.status["results"]:
-                if entry["result"] == Result.FAIL.value:
-                    key = (entry["rule"], entry["severity"])
-                    failures[key] = failures.get(key, 0) + entry["count"]
+            for rule, severity, count in report.failures:
+                failures[(rule, severity)] += count
             baseline = report.status.get("baseline", {})
             for kind in ("networkPolicy", "limitRange", "resourceQuota"):
-                key = (kind, baseline.get(kind, "Missing"))
-                states[key] = states.get(key, 0) + 1
+                states[(kind, baseline.get(kind, "Missing"))] += 1
         for (rule, severity), count in failures.items():
             RULE_FAILURES.labels(policy=self.name, rule=rule, severity=severity).set(count)
         for (kind, state), count in states.items():
@@ -563,11 +560,7 @@ def current_ready(status: Mapping[str, Any]) -> tuple[bool, str] | None:
 
 
 def _failing_high(report: NamespaceReport) -> set[str]:
-    return {
-        entry["rule"]
-        for entry in report.status["results"]
-        if entry["result"] == Result.FAIL.value and entry["severity"] == Severity.HIGH.value
-    }
+    return {rule for rule, severity, _ in report.failures if severity == Severity.HIGH.value}
 
 
 def _with_removals(old_keys: Iterable[str], new: dict[str, Any]) -> dict[str, Any]:
