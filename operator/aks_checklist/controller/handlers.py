@@ -6,16 +6,13 @@ Importing this module registers the handlers on Kopf's default registry;
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Mapping
 from typing import Any
 
 import kopf
 import structlog
 
-from aks_checklist.baseline.marks import MANAGED_BY_LABEL, managing_policy
-from aks_checklist.checks.snapshot import labels_of, meta
+from aks_checklist.checks.snapshot import meta
 from aks_checklist.controller.coalescer import Coalescer
 from aks_checklist.controller.resources import (
     CLUSTER_SCOPED,
@@ -29,7 +26,7 @@ from aks_checklist.controller.resources import (
     slim,
 )
 from aks_checklist.controller.view import ClusterView
-from aks_checklist.controller.worker import BASELINE_FIELDS, PolicyWorker
+from aks_checklist.controller.worker import PolicyWorker, release
 from aks_checklist.kube.client import api_client
 from aks_checklist.kube.writer import Writer
 
@@ -138,28 +135,6 @@ async def policy_daemon(
 async def policy_deleted(name: str, **kwargs: Any) -> None:
     """Removes every object and report the policy made, then lets other policies take over."""
     view = ClusterView(kwargs)
-    client = writer()
-    for namespace in sorted(view.namespaces()):
-        for obj in view.namespace_objects(namespace):
-            if obj.get("kind") in BASELINE_FIELDS and managing_policy(obj) == name:
-                await asyncio.to_thread(
-                    client.delete, obj["kind"], namespace, meta(obj)["name"], meta(obj).get("uid")
-                )
-                log.info(
-                    f"Deleted {obj['kind']}",
-                    namespace=namespace,
-                    name=meta(obj)["name"],
-                    policy=name,
-                    reason="policy deleted",
-                )
-    for namespace in sorted(view.report_namespaces()):
-        for report in view.reports(namespace):
-            if meta(report).get("name") == name and _ours(report):
-                await asyncio.to_thread(
-                    client.delete_report, namespace, name, meta(report).get("uid")
-                )
+    for namespace in sorted(set(view.namespaces()) | view.report_namespaces()):
+        await release(view, writer(), namespace, name, "policy deleted")
     COALESCER.mark_full()
-
-
-def _ours(obj: Mapping[str, Any]) -> bool:
-    return bool(labels_of(obj).get(MANAGED_BY_LABEL))

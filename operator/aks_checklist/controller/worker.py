@@ -71,6 +71,24 @@ BASELINE_FIELDS = {
 MAX_NAMES_IN_MESSAGE = 5
 
 
+async def release(view: ClusterView, writer: Writer, namespace: str, policy: str, why: str) -> None:
+    """Deletes the baseline objects and the report ``policy`` made in ``namespace``."""
+    for obj in view.namespace_objects(namespace):
+        if obj.get("kind") in BASELINE_FIELDS and managing_policy(obj) == policy:
+            name = meta(obj)["name"]
+            await asyncio.to_thread(
+                writer.delete, obj["kind"], namespace, name, meta(obj).get("uid")
+            )
+            log.info(
+                f"Deleted {obj['kind']}", namespace=namespace, name=name, policy=policy, reason=why
+            )
+    for report in view.reports(namespace):
+        if meta(report).get("name") == policy and labels_of(report).get(MANAGED_BY_LABEL):
+            await asyncio.to_thread(
+                writer.delete_report, namespace, policy, meta(report).get("uid")
+            )
+
+
 def enforcing_policy(
     policies: list[Policy],
     namespace: str,
@@ -231,7 +249,9 @@ class PolicyWorker:
             self.errors.pop(namespace, None)
             self.conflicts.pop(namespace, None)
             if not terminating:
-                await self._release(view, namespace, policy.name)
+                await release(
+                    view, self.writer, namespace, policy.name, "namespace no longer selected"
+                )
             return
 
         owner = enforcing_policy(policies, namespace, labels, annotations, self.operator_namespace)
@@ -316,30 +336,6 @@ class PolicyWorker:
             return self.writer.apply(action.body)
         self.writer.delete(action.kind, action.namespace, action.name, action.uid)
         return None
-
-    async def _release(self, view: ClusterView, namespace: str, policy: str) -> None:
-        """Removes what this policy made in a namespace it no longer governs."""
-        for obj in view.namespace_objects(namespace):
-            if obj.get("kind") in BASELINE_FIELDS and managing_policy(obj) == policy:
-                await asyncio.to_thread(
-                    self.writer.delete,
-                    obj["kind"],
-                    namespace,
-                    meta(obj)["name"],
-                    meta(obj).get("uid"),
-                )
-                log.info(
-                    f"Deleted {obj['kind']}",
-                    namespace=namespace,
-                    name=meta(obj)["name"],
-                    policy=policy,
-                    reason="namespace no longer selected",
-                )
-        for report in view.reports(namespace):
-            if meta(report).get("name") == policy and labels_of(report).get(MANAGED_BY_LABEL):
-                await asyncio.to_thread(
-                    self.writer.delete_report, namespace, policy, meta(report).get("uid")
-                )
 
     # -- reports ----------------------------------------------------------------------------
 
