@@ -34,6 +34,15 @@ def test_new_namespace_gets_all_three_objects(
         quota = crds.get_json("resourcequota", "aks-checklist-quota", "-n", ns)
         assert quota["spec"]["hard"]["pods"] == "200"
 
+        def created_events() -> set[str]:
+            events = crds.get_json("events", "-n", ns)["items"]
+            return {e["involvedObject"]["kind"] for e in events if e.get("reason") == "Created"}
+
+        eventually(
+            lambda: created_events() >= {"NetworkPolicy", "LimitRange", "ResourceQuota"},
+            what="Created events on the new objects",
+        )
+
 
 def test_excluded_and_annotated_namespaces_get_nothing(
     crds: Cluster, operator: OperatorProcess, selector_label: str

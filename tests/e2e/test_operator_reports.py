@@ -317,8 +317,13 @@ def test_metrics_expose_scores_writes_and_durations(
     name = f"p-{selector_label}"
     with policy(crds, name, selector_label):
         ns = create_namespace(crds, f"ns-{selector_label}", selector_label)
-        eventually(lambda: report(crds, name, ns), what="report")
+        crds.apply(bad_deployment("web", ns))
+        eventually(lambda: (s := report(crds, name, ns)) and s.get("workloads") == 1, what="report")
         text = operator.metrics()
+        assert (
+            f'aks_checklist_rule_failures{{policy="{name}",rule="APP-01/liveness-probe",'
+            'severity="Medium"}' in text
+        )
         assert f'aks_checklist_namespace_score{{namespace="{ns}",policy="{name}"}}' in text
         assert 'aks_checklist_api_writes_total{kind="NetworkPolicy",verb="apply"}' in text
         assert f'aks_checklist_reconcile_duration_seconds_count{{policy="{name}"}}' in text
