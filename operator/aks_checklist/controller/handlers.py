@@ -6,6 +6,7 @@ Importing this module registers the handlers on Kopf's default registry;
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -70,11 +71,13 @@ def _register(watched: Watched) -> None:
         return {namespace if key_of_namespace else None: slim(body, watched)}
 
     async def tap(body: kopf.Body, namespace: str | None, type: str | None, **_: Any) -> None:
-        if watched is NAMESPACES:
-            COALESCER.mark(meta(body).get("name"))
-        elif watched is POLICIES:
+        if watched is POLICIES:
             if _policy_changed(body, type):
                 COALESCER.mark_full()  # who enforces which namespace may have changed
+        elif not _content_changed(watched, body, type):
+            return
+        elif watched is NAMESPACES:
+            COALESCER.mark(meta(body).get("name"))
         else:
             COALESCER.mark(namespace if key_of_namespace else None)
 
@@ -85,6 +88,25 @@ def _register(watched: Watched) -> None:
 
 
 _policy_versions: dict[str, tuple[Any, bool]] = {}
+_fingerprints: dict[str, int] = {}
+
+
+def _content_changed(watched: Watched, body: kopf.Body, event_type: str | None) -> bool:
+    """Whether an event changed what the checks see (what ``slim`` keeps).
+
+    The cluster's own controllers update status all the time (Deployment
+    rollouts, quota usage, PDB health); none of it is judged, so such events
+    must not cost a namespace pass.
+    """
+    uid = str(meta(body).get("uid"))
+    if event_type == "DELETED":
+        _fingerprints.pop(uid, None)
+        return True
+    fingerprint = hash(json.dumps(slim(body, watched), sort_keys=True, default=str))
+    if _fingerprints.get(uid) == fingerprint:
+        return False
+    _fingerprints[uid] = fingerprint
+    return True
 
 
 def _policy_changed(body: kopf.Body, event_type: str | None) -> bool:
