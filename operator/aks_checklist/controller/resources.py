@@ -16,7 +16,6 @@ class Watched:
     plural: str
     kind: str
     namespaced: bool = True
-    keep_status: bool = False
 
     @property
     def api_version(self) -> str:
@@ -32,7 +31,7 @@ POLICIES = Watched(
 )
 REPORTS = Watched("akschecklist.io", "v1alpha1", "akscompliances", "AksCompliance")
 NAMESPACES = Watched("", "v1", "namespaces", "Namespace", namespaced=False)
-NODES = Watched("", "v1", "nodes", "Node", namespaced=False, keep_status=True)
+NODES = Watched("", "v1", "nodes", "Node", namespaced=False)
 PODS = Watched("", "v1", "pods", "Pod")
 
 # Everything a namespace snapshot is built from (besides Namespaces themselves).
@@ -96,9 +95,8 @@ def slim(body: Mapping[str, Any], watched: Watched) -> dict[str, Any]:
     ):
         if key in body:
             kept[key] = body[key]
-    if watched.keep_status and "status" in body:
-        status = body["status"]
-        kept["status"] = {"nodeInfo": status.get("nodeInfo")} if watched.kind == "Node" else status
+    if watched is NODES and "status" in body:
+        kept["status"] = {"nodeInfo": body["status"].get("nodeInfo")}  # OS image, kubelet version
     if watched is REPORTS:
         # Reports are only compared with what we would write: a digest is enough,
         # and keeping every report's results in memory would cost more than the rest.

@@ -427,7 +427,7 @@ class PolicyWorker:
             obj
             for ns in cluster_checks.ADDON_NAMESPACES
             for obj in view.namespace_objects(ns)
-            if obj.get("kind") in ("Deployment", "DaemonSet", "StatefulSet")
+            if cluster_checks.is_addon_candidate(obj)
         )
         findings = cluster_checks.check_cluster(
             cluster_checks.ClusterSnapshot(version=version, nodes=nodes, addons=addons, today=today)
