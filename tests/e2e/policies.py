@@ -100,5 +100,20 @@ def condition(cluster: Cluster, policy_name: str, type_: str) -> dict[str, Any] 
     return next((c for c in status.get("conditions", []) if c["type"] == type_), None)
 
 
+def wait_condition(
+    cluster: Cluster, policy_name: str, type_: str, timeout: float = 30, **expected: str
+) -> dict[str, Any]:
+    """Waits until the policy has condition ``type_`` with the ``expected`` fields; returns it."""
+
+    def matching() -> dict[str, Any] | None:
+        found = condition(cluster, policy_name, type_)
+        if found and all(found.get(key) == value for key, value in expected.items()):
+            return found
+        return None
+
+    shown = ", ".join(f"{key}={value}" for key, value in expected.items())
+    return eventually(matching, timeout=timeout, what=f"{type_} ({shown}) on {policy_name}")
+
+
 def patch(cluster: Cluster, kind: str, name: str, namespace: str, body: dict[str, Any]) -> None:
     cluster.kubectl("patch", kind, name, "-n", namespace, "--type=merge", "-p", json.dumps(body))

@@ -14,7 +14,7 @@ from aks_checklist.checks import cluster as cluster_checks
 from tests.e2e.cluster import Cluster, eventually
 from tests.e2e.fake_arm import UNREACHABLE_RESOURCE_GROUP, FakeArm, azure_spec
 from tests.e2e.operator_process import OperatorProcess
-from tests.e2e.policies import condition, create_namespace, names, policy
+from tests.e2e.policies import condition, create_namespace, names, policy, wait_condition
 
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 CONDITION = "AzureConfigurationRead"
@@ -36,20 +36,6 @@ def rows_with(cluster: Cluster, policy_name: str, rule: str) -> list[dict[str, A
     return rows if result_of(rows, rule) else None
 
 
-def wait_condition(
-    cluster: Cluster, policy_name: str, status: str, timeout: float = 30
-) -> dict[str, Any]:
-    return eventually(
-        lambda: (
-            (found := condition(cluster, policy_name, CONDITION))
-            and found["status"] == status
-            and found
-        ),
-        timeout=timeout,
-        what=f"{CONDITION}={status} on {policy_name}",
-    )
-
-
 def test_policy_with_azure_reports_the_clusters_aks_configuration(
     crds: Cluster, operator: OperatorProcess, fake_arm: FakeArm, selector_label: str
 ) -> None:
@@ -57,7 +43,7 @@ def test_policy_with_azure_reports_the_clusters_aks_configuration(
     target = fake_arm.add_fixture("windows-and-spot")
     name = f"p-{selector_label}"
     with policy(crds, name, selector_label, azure=target):
-        read = wait_condition(crds, name, "True")
+        read = wait_condition(crds, name, CONDITION, status="True")
         assert read["reason"] == "Read"
         assert target["clusterName"] in read["message"]
 
@@ -86,7 +72,7 @@ def test_hardened_cluster_passes_what_the_failing_one_fails(
     target = fake_arm.add_fixture("hardened-production")
     name = f"p-{selector_label}"
     with policy(crds, name, selector_label, azure=target):
-        wait_condition(crds, name, "True")
+        wait_condition(crds, name, CONDITION, status="True")
         rows = eventually(
             lambda: rows_with(crds, name, "IDN-07/local-accounts-disabled"),
             what="AKS rule rows in status.cluster",
@@ -103,7 +89,7 @@ def test_unreachable_arm_sets_the_condition_and_the_rest_still_reports(
     name = f"p-{selector_label}"
     with policy(crds, name, selector_label, azure=target):
         namespace = create_namespace(crds, f"ns-{selector_label}", selector_label)
-        failed = wait_condition(crds, name, "False")
+        failed = wait_condition(crds, name, CONDITION, status="False")
         assert failed["reason"] == "Unreachable"
         assert f"{UNREACHABLE_RESOURCE_GROUP}/aks-{selector_label}" in failed["message"]
         assert SUBSCRIPTION in failed["message"]
@@ -114,12 +100,7 @@ def test_unreachable_arm_sets_the_condition_and_the_rest_still_reports(
             lambda: name in names(crds, "akscompliance", namespace),
             what=f"the AksCompliance report in {namespace}",
         )
-        ready = eventually(
-            lambda: (
-                (found := condition(crds, name, "Ready")) and found["status"] == "True" and found
-            ),
-            what="Ready=True despite Azure",
-        )
+        ready = wait_condition(crds, name, "Ready", status="True")
         assert ready["reason"] == "Reconciled"
         rows = cluster_rows(crds, name)
         assert not [r for r in rows if r["rule"].startswith("IDN-07")], json.dumps(rows)
@@ -135,7 +116,7 @@ def test_unreachable_arm_sets_the_condition_and_the_rest_still_reports(
         crds.kubectl(
             "patch", "akspolicy", name, "--type=merge", "-p", json.dumps({"spec": {"azure": good}})
         )
-        recovered = wait_condition(crds, name, "True")
+        recovered = wait_condition(crds, name, CONDITION, status="True")
         assert good["clusterName"] in recovered["message"]
         eventually(
             lambda: rows_with(crds, name, "IDN-07/local-accounts-disabled"),

@@ -15,6 +15,7 @@ from tests.e2e.policies import (
     patch,
     policy,
     wait_baseline,
+    wait_condition,
 )
 
 PDB_OF = "aks-checklist-deployment-{}"
@@ -289,11 +290,7 @@ def test_two_enforcing_policies_report_a_conflict(
     with policy(crds, first, selector_label), policy(crds, second, selector_label):
         ns = create_namespace(crds, f"ns-{selector_label}", selector_label)
         wait_baseline(crds, ns)
-        eventually(
-            lambda: (condition(crds, second, "BaselineConflict") or {}).get("status") == "True",
-            what="BaselineConflict on the second policy",
-        )
-        message = condition(crds, second, "BaselineConflict")["message"]  # type: ignore[index]
+        message = wait_condition(crds, second, "BaselineConflict", status="True")["message"]
         assert first in message
         assert ns in message
         assert (condition(crds, first, "BaselineConflict") or {}).get("status") == "False"
@@ -308,12 +305,7 @@ def test_quota_rejected_by_the_api_sets_ready_false(
     name = f"p-{selector_label}"
     with policy(crds, name, selector_label, baseline={"resourceQuota": {"hard": {"pods": "1.5"}}}):
         create_namespace(crds, f"ns-{selector_label}", selector_label)
-        eventually(
-            lambda: (condition(crds, name, "Ready") or {}).get("status") == "False",
-            what="Ready=False",
-        )
-        ready = condition(crds, name, "Ready")
-        assert ready is not None
+        ready = wait_condition(crds, name, "Ready", status="False")
         assert ready["reason"] == "BaselineRejected"
         assert "spec.baseline.resourceQuota" in ready["message"]
         assert operator.process is not None
@@ -326,12 +318,7 @@ def test_semantically_invalid_policy_reports_the_field(
     """A negative quota passes the schema; the operator refuses it, names the field, lives on."""
     name = f"p-{selector_label}"
     with policy(crds, name, selector_label, baseline={"resourceQuota": {"hard": {"pods": "-1"}}}):
-        eventually(
-            lambda: (condition(crds, name, "Ready") or {}).get("reason") == "InvalidSpec",
-            what="Ready=False InvalidSpec",
-        )
-        ready = condition(crds, name, "Ready")
-        assert ready is not None
+        ready = wait_condition(crds, name, "Ready", reason="InvalidSpec")
         assert ready["status"] == "False"
         assert "spec.baseline.resourceQuota.hard" in ready["message"]
         assert operator.process is not None

@@ -17,7 +17,14 @@ import pytest
 from aks_checklist.testing import ControlPlane
 from tests.e2e.cluster import REPO, Cluster, eventually
 from tests.e2e.operator_process import OPERATOR_NAMESPACE, OperatorProcess
-from tests.e2e.policies import create_namespace, deployment, managed, policy, wait_baseline
+from tests.e2e.policies import (
+    create_namespace,
+    deployment,
+    managed,
+    policy,
+    wait_baseline,
+    wait_condition,
+)
 
 SERVICE_ACCOUNT = "aks-checklist-operator"
 IDENTITY = f"system:serviceaccount:{OPERATOR_NAMESPACE}:{SERVICE_ACCOUNT}"
@@ -84,19 +91,7 @@ def test_baseline_scenarios_work_under_the_service_account(
             lambda: admin.kubectl("get", "aksc", name, "-n", ns, check=False).returncode == 0,
             what="the report",
         )
-        ready = eventually(
-            lambda: next(
-                (
-                    c
-                    for c in admin.get_json("akspolicy", name)
-                    .get("status", {})
-                    .get("conditions", [])
-                    if c["type"] == "Ready"
-                ),
-                None,
-            ),
-            what="the Ready condition",
-        )
+        ready = wait_condition(admin, name, "Ready")
         assert ready["status"] == "True", ready
     log = operator_as_sa.log_tail(400)
     assert "Forbidden" not in log
