@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,11 @@ from aks_checklist.catalog import (
 from aks_checklist.checks.model import Severity
 from aks_checklist.checks.registry import all_rules
 
-# The checklist lives beside the repository (../shared), in CI as in development.
-SEED = Path(__file__).resolve().parents[2].parent / "shared" / "000_4a2c4cdeddc3921e.txt"
+# What the tests compare against: the checklist's top list (ID, category, title in
+# checklist order) and digests of its eight-word runs, written by
+# hack/checklist_fixture.py so that the repository needs nothing beside it.
+CHECKLIST = Path(__file__).resolve().parent / "fixtures" / "checklist"
+WORD_RUN = 8
 
 EXPECTED_COUNTS = {
     "APP": 24,
@@ -39,51 +43,33 @@ EXPECTED_COUNTS = {
 }
 
 
-def parse_seed(text: str) -> list[tuple[str, str, str]]:
-    """(ID, category, title) for every line of the checklist's top list, in order.
-
-    The top list starts at ``- Application``; category lines sit at the top level
-    and items one space deeper, except for a few items the checklist prints at the
-    top level. The list ends at the first non-blank line that is not a list entry.
-    """
-    names = {name: prefix for prefix, (name, _) in CATEGORIES.items()}
-    lines = text.splitlines()
-    start = lines.index("- Application")
-    entries: list[tuple[str, str, str]] = []
-    category: str | None = None
-    counts: dict[str, int] = {}
-    for line in lines[start:]:
-        if not line.strip():
-            continue
-        match = re.match(r"^( ?)- (.+)$", line)
-        if match is None:
-            break
-        indent, title = match.group(1), match.group(2).strip()
-        if not indent and title in names:
-            category = title
-            continue
-        assert category is not None, f"item before any category: {line!r}"
-        prefix = names[category]
-        counts[prefix] = counts.get(prefix, 0) + 1
-        entries.append((f"{prefix}-{counts[prefix]:02d}", category, title))
-    return entries
+def checklist_items() -> list[tuple[str, str, str]]:
+    """(ID, category, title) for every line of the checklist's top list, in order."""
+    rows = (CHECKLIST / "items.tsv").read_text(encoding="utf-8").splitlines()
+    return [(row.split("\t")[0], row.split("\t")[1], row.split("\t")[2]) for row in rows]
 
 
-def seed_body_words() -> set[tuple[str, ...]]:
-    """Every run of eight consecutive words in the checklist's explanations."""
-    text = SEED.read_text(encoding="utf-8")
-    words = re.findall(r"[a-z0-9']+", text.casefold())
-    return {tuple(words[i : i + 8]) for i in range(len(words) - 7)}
+def word_run_digest(words: tuple[str, ...]) -> str:
+    """The digest hack/checklist_fixture.py stores for one run of words."""
+    return hashlib.blake2b(" ".join(words).encode(), digest_size=6).hexdigest()
 
 
-def test_seed_is_present_beside_the_repository() -> None:
-    """The comparison with the checklist must run, never silently skip."""
-    assert SEED.is_file(), f"checklist not found at {SEED}"
+def checklist_word_runs() -> set[str]:
+    """Digests of every run of eight consecutive words in the checklist's text."""
+    return set((CHECKLIST / "word-runs.txt").read_text(encoding="utf-8").split())
+
+
+def test_checklist_fixture_holds_every_item() -> None:
+    """The comparison with the checklist must run on the whole list, never on a stub."""
+    items = checklist_items()
+    assert len(items) == 158
+    assert len({item_id for item_id, _, _ in items}) == 158
+    assert len(checklist_word_runs()) > 5000
 
 
 def test_catalog_matches_the_checklist_line_by_line() -> None:
     """IDs, categories and titles equal the checklist's top list, in its order."""
-    expected = parse_seed(SEED.read_text(encoding="utf-8"))
+    expected = checklist_items()
     actual = [(item.id, item.category, item.title) for item in load_catalog()]
     assert actual == expected
 
@@ -148,14 +134,25 @@ def test_rationale_explains_rather_than_repeats_the_title() -> None:
         assert len(item.rationale.split()) >= 12, f"{item.id}: rationale too short to explain"
 
 
+def test_word_run_digests_recognise_the_checklist_text() -> None:
+    """A run taken from the checklist's top list is found, so a copy could not slip by."""
+    titles = " ".join(title for _, _, title in checklist_items()[:2])
+    words = tuple(re.findall(r"[a-z0-9']+", titles.casefold())[:WORD_RUN])
+    assert len(words) == WORD_RUN
+    assert word_run_digest(words) in checklist_word_runs()
+    assert word_run_digest(
+        ("our", "own", "words", "about", "probes", "and", "their", "use")
+    ) not in (checklist_word_runs())
+
+
 def test_rationale_and_verify_are_written_in_our_own_words() -> None:
     """No eight-word run of the checklist's own explanations appears in our texts."""
-    seed_runs = seed_body_words()
+    checklist_runs = checklist_word_runs()
     for item in load_catalog():
         for text in (item.rationale, item.verify or ""):
             words = re.findall(r"[a-z0-9']+", text.casefold())
-            copied = [tuple(words[i : i + 8]) for i in range(len(words) - 7)]
-            overlap = [" ".join(run) for run in copied if run in seed_runs]
+            runs = [tuple(words[i : i + WORD_RUN]) for i in range(len(words) - WORD_RUN + 1)]
+            overlap = [" ".join(run) for run in runs if word_run_digest(run) in checklist_runs]
             assert not overlap, f"{item.id} copies the checklist: {overlap[0]!r}"
 
 
