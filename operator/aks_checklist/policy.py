@@ -34,7 +34,34 @@ EXCLUDE_ANNOTATION = "akschecklist.io/exclude"
 
 Enforcement = Literal["Audit", "Enforce"]
 
-DEFAULT_EXCLUDED_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease")
+# Namespaces that belong to Kubernetes itself or to AKS add-ons and extensions. A default-deny
+# NetworkPolicy, a quota or a LimitRange there can cut CoreDNS, konnectivity, metrics-server or
+# an add-on off, so no policy selects them unless its namespaceSelector names one explicitly
+# (kubernetes.io/metadata.name in matchLabels or an In expression). ``excludedNamespaces`` adds
+# to this list; it never replaces it. Shell-style globs.
+SYSTEM_NAMESPACES: tuple[str, ...] = (
+    "kube-system",
+    "kube-public",
+    "kube-node-lease",
+    "gatekeeper-system",  # Azure Policy add-on
+    "app-routing-system",  # application routing add-on (managed NGINX)
+    "calico-system",  # Calico network policy
+    "calico-apiserver",
+    "tigera-operator",
+    "aks-istio-*",  # Istio service mesh add-on: system, ingress, egress
+    "aks-command",  # az aks command invoke
+    "azure-arc",  # Arc-enabled agents and cluster extensions
+    "azure-arc-release",
+    "dataprotection-microsoft",  # AKS backup extension
+    "azure-extensions-usage-system",
+)
+NAME_LABEL = "kubernetes.io/metadata.name"
+# ResourceQuota resources that count objects: the API server wants whole numbers for them.
+_COUNTED = re.compile(
+    r"^(pods|services|services\.loadbalancers|services\.nodeports|secrets|configmaps"
+    r"|persistentvolumeclaims|replicationcontrollers|resourcequotas|count/.+"
+    r"|.+\.storageclass\.storage\.k8s\.io/persistentvolumeclaims)$"
+)
 DEFAULT_REQUEST = {"cpu": "100m", "memory": "128Mi"}
 DEFAULT_LIMIT = {"cpu": "500m", "memory": "512Mi"}
 DEFAULT_QUOTA = {
@@ -190,7 +217,7 @@ class Policy:
     generation: int | None = None
     enforcement: Enforcement = "Audit"
     namespace_selector: dict[str, Any] = field(default_factory=dict)
-    excluded_namespaces: tuple[str, ...] = DEFAULT_EXCLUDED_NAMESPACES
+    excluded_namespaces: tuple[str, ...] = ()
     baseline: Baseline = field(default_factory=Baseline)
     checks: CheckSettings = field(default_factory=CheckSettings)
     waivers: tuple[Waiver, ...] = ()
@@ -249,11 +276,7 @@ def parse_spec(
     if enforcement not in ("Audit", "Enforce"):
         _fail("spec.enforcement", f"{_show(enforcement)} is not Audit or Enforce")
     selector = _label_selector(spec.get("namespaceSelector"), "spec.namespaceSelector")
-    excluded = (
-        DEFAULT_EXCLUDED_NAMESPACES
-        if "excludedNamespaces" not in spec
-        else tuple(_strings(spec["excludedNamespaces"], "spec.excludedNamespaces"))
-    )
+    excluded = tuple(_strings(spec.get("excludedNamespaces", []), "spec.excludedNamespaces"))
     reevaluate = spec.get("reevaluateEvery")
     return Policy(
         name=name,
@@ -315,7 +338,7 @@ def _baseline(value: Any, path: str) -> Baseline:
         limit_range=limit_range,
         resource_quota=ResourceQuotaSpec(
             enabled=_bool(rq, "enabled", rq_path, default=True),
-            hard=_quantities(rq.get("hard", DEFAULT_QUOTA), f"{rq_path}.hard"),
+            hard=_quota(rq.get("hard", DEFAULT_QUOTA), f"{rq_path}.hard"),
         ),
         pod_disruption_budget=PdbSpec(
             enabled=_bool(pdb, "enabled", pdb_path, default=True),
@@ -608,6 +631,15 @@ def _quantities(value: Any, path: str) -> dict[str, str]:
     return checked
 
 
+def _quota(value: Any, path: str) -> dict[str, str]:
+    """``hard`` of a ResourceQuota: quantities, whole numbers for the resources that count."""
+    hard = _quantities(value, path)
+    for key, text in hard.items():
+        if _COUNTED.match(key) and parse_quantity(text) % 1 != 0:
+            _fail(_join(path, key), f"{_show(text)} is not a whole number; {key} counts objects")
+    return hard
+
+
 # --- what a policy does ----------------------------------------------------------------------
 
 
@@ -656,7 +688,9 @@ def policy_selects_namespace(
 
     The operator's own namespace is never governed (a default-deny policy
     there would cut the operator off from the API server), nor is a namespace
-    annotated ``akschecklist.io/exclude: "true"``.
+    annotated ``akschecklist.io/exclude: "true"``, nor one the policy excludes.
+    System namespaces (:data:`SYSTEM_NAMESPACES`) are governed only when the
+    selector names them.
     """
     if operator_namespace and name == operator_namespace:
         return False
@@ -664,4 +698,22 @@ def policy_selects_namespace(
         return False
     if any(fnmatch.fnmatchcase(name, pattern) for pattern in policy.excluded_namespaces):
         return False
+    if is_system_namespace(name) and name not in names_in_selector(policy.namespace_selector):
+        return False
     return selector_matches(policy.namespace_selector, labels)
+
+
+def is_system_namespace(name: str) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in SYSTEM_NAMESPACES)
+
+
+def names_in_selector(selector: Mapping[str, Any]) -> set[str]:
+    """Namespace names a selector spells out through the ``kubernetes.io/metadata.name`` label."""
+    named = set()
+    value = (selector.get("matchLabels") or {}).get(NAME_LABEL)
+    if isinstance(value, str):
+        named.add(value)
+    for expression in selector.get("matchExpressions") or ():
+        if expression.get("key") == NAME_LABEL and expression.get("operator") == "In":
+            named.update(str(v) for v in expression.get("values") or ())
+    return named

@@ -242,18 +242,18 @@ def set_condition(
     conditions: Sequence[Mapping[str, Any]],
     *,
     type_: str,
-    status: bool,
+    status: bool | None,
     reason: str,
     message: str,
     generation: int | None,
     now: datetime,
 ) -> list[dict[str, Any]]:
-    """Conditions with one updated per the API conventions.
+    """Conditions with one updated per the API conventions (``None`` is ``Unknown``).
 
     ``lastTransitionTime`` only moves when ``status`` flips, so re-asserting an
     unchanged condition leaves the list identical (and needs no write).
     """
-    value = "True" if status else "False"
+    value = "Unknown" if status is None else "True" if status else "False"
     # RFC 3339 in UTC, whatever zone ``now`` carries (a naive ``now`` is taken as UTC).
     stamp = (now.astimezone(UTC) if now.tzinfo else now).strftime("%Y-%m-%dT%H:%M:%SZ")
     updated: list[dict[str, Any]] = []

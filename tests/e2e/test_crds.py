@@ -49,7 +49,7 @@ def test_empty_policy_gets_every_default(crds: Cluster) -> None:
         crds.kubectl("delete", "akspolicy", "defaults")
     assert spec["enforcement"] == "Audit"
     assert spec["namespaceSelector"] == {}
-    assert spec["excludedNamespaces"] == ["kube-system", "kube-public", "kube-node-lease"]
+    assert spec["excludedNamespaces"] == []  # the system namespaces are excluded in the code
     baseline = spec["baseline"]
     assert baseline["networkPolicy"] == {"enabled": True, "allowDNS": True}
     assert baseline["limitRange"]["defaultRequest"] == {"cpu": "100m", "memory": "128Mi"}
@@ -157,6 +157,11 @@ def test_every_schema_field_has_a_description(crds: Cluster, crd: str) -> None:
 
 
 INVALID_POLICIES = [
+    pytest.param(
+        {"baseline": {"resourceQuota": {"hard": {"pods": "2500m"}}}},
+        "spec.baseline.resourceQuota.hard",
+        id="quota-count-not-whole",
+    ),
     pytest.param({"enforcement": "Block"}, "spec.enforcement", id="enforcement-not-in-enum"),
     pytest.param(
         {"namespaceSelector": {"matchExpressions": [{"key": "team", "operator": "Like"}]}},

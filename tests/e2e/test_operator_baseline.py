@@ -7,6 +7,7 @@ import time
 from tests.e2e.cluster import Cluster, eventually
 from tests.e2e.operator_process import OperatorProcess
 from tests.e2e.policies import (
+    LABEL,
     condition,
     create_namespace,
     deployment,
@@ -298,18 +299,104 @@ def test_two_enforcing_policies_report_a_conflict(
         assert netpol["metadata"]["annotations"]["akschecklist.io/policy"] == first
 
 
+def refuse_quotas_where_labelled(cluster: Cluster, label: str) -> None:
+    """An admission policy of the kind Gatekeeper or Kyverno users run: no quotas here."""
+    name = f"e2e-refuse-quotas-{label}"
+    cluster.apply(
+        {
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "ValidatingAdmissionPolicy",
+            "metadata": {"name": name},
+            "spec": {
+                "failurePolicy": "Fail",
+                "matchConstraints": {
+                    "resourceRules": [
+                        {
+                            "apiGroups": [""],
+                            "apiVersions": ["v1"],
+                            "operations": ["CREATE"],
+                            "resources": ["resourcequotas"],
+                        }
+                    ]
+                },
+                "validations": [
+                    {"expression": "false", "message": "quotas are set by the platform team here"}
+                ],
+            },
+        }
+    )
+    cluster.apply(
+        {
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "ValidatingAdmissionPolicyBinding",
+            "metadata": {"name": name},
+            "spec": {
+                "policyName": name,
+                "validationActions": ["Deny"],
+                "matchResources": {
+                    "namespaceSelector": {"matchLabels": {"e2e.akschecklist.io/no-quota": label}}
+                },
+            },
+        }
+    )
+
+
 def test_quota_rejected_by_the_api_sets_ready_false(
     crds: Cluster, operator: OperatorProcess, selector_label: str
 ) -> None:
-    """A quantity both the schema and the operator accept, but the API refuses for pods."""
+    """The API server refuses our quota (an admission policy): Ready=False names the field,
+    the report says Failed rather than Managed, and the operator lives on."""
     name = f"p-{selector_label}"
-    with policy(crds, name, selector_label, baseline={"resourceQuota": {"hard": {"pods": "1.5"}}}):
-        create_namespace(crds, f"ns-{selector_label}", selector_label)
-        ready = wait_condition(crds, name, "Ready", status="False")
-        assert ready["reason"] == "BaselineRejected"
-        assert "spec.baseline.resourceQuota" in ready["message"]
-        assert operator.process is not None
-        assert operator.process.poll() is None
+    refuse_quotas_where_labelled(crds, selector_label)
+    try:
+        ns = f"ns-{selector_label}"
+        crds.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {
+                    "name": ns,
+                    "labels": {
+                        LABEL: selector_label,
+                        "e2e.akschecklist.io/no-quota": selector_label,
+                    },
+                },
+            }
+        )
+
+        def refused() -> bool:
+            probe = crds.kubectl(
+                "create",
+                "quota",
+                "probe",
+                "-n",
+                ns,
+                "--hard=pods=1",
+                "--dry-run=server",
+                check=False,
+            )
+            return probe.returncode != 0 and "platform team" in probe.stderr
+
+        eventually(refused, what="the admission policy to take effect")
+        with policy(crds, name, selector_label):
+            ready = wait_condition(crds, name, "Ready", status="False")
+            assert ready["reason"] == "BaselineRejected"
+            assert "spec.baseline.resourceQuota" in ready["message"]
+            assert "platform team" in ready["message"]
+
+            def quota_state() -> str | None:
+                report = crds.get_json("akscompliance", name, "-n", ns)
+                state: str | None = (
+                    report.get("status", {}).get("baseline", {}).get("resourceQuota")
+                )
+                return state
+
+            eventually(lambda: quota_state() == "Failed", what="the report's quota state")
+            assert operator.process is not None
+            assert operator.process.poll() is None
+    finally:
+        for kind in ("validatingadmissionpolicybinding", "validatingadmissionpolicy"):
+            crds.kubectl("delete", kind, f"e2e-refuse-quotas-{selector_label}", check=False)
 
 
 def test_semantically_invalid_policy_reports_the_field(

@@ -325,7 +325,7 @@ def test_metrics_expose_scores_writes_and_durations(
             'severity="Medium"}' in text
         )
         assert f'aks_checklist_namespace_score{{namespace="{ns}",policy="{name}"}}' in text
-        assert 'aks_checklist_api_writes_total{kind="NetworkPolicy",verb="apply"}' in text
+        assert 'aks_checklist_api_writes_total{kind="NetworkPolicy",verb="create"}' in text
         assert f'aks_checklist_reconcile_duration_seconds_count{{policy="{name}"}}' in text
         assert (
             f'aks_checklist_baseline_objects{{kind="limitRange",policy="{name}",state="Managed"}}'

@@ -217,7 +217,7 @@ def _replace_strings(value: Any, replacements: Mapping[str, str]) -> Any:
 def applies(result: Plan) -> dict[tuple[str, str], Obj]:
     found = {}
     for action in result.actions:
-        if action.verb == "apply":
+        if action.verb in ("create", "update"):
             assert action.body is not None
             found[(action.kind, action.name)] = action.body
     return found
@@ -270,7 +270,7 @@ def test_enforce_on_an_empty_namespace_applies_the_three_namespace_objects() -> 
     """NetworkPolicy, LimitRange and ResourceQuota are applied, nothing deleted, all Managed."""
     result = plan()
 
-    assert verbs(result) == {("apply", kind, name) for kind, name in SINGLETONS.items()}
+    assert verbs(result) == {("create", kind, name) for kind, name in SINGLETONS.items()}
     assert result.state == BaselineState(State.MANAGED, State.MANAGED, State.MANAGED, 0, 0)
     assert result.problems == ()
     for action in result.actions:
@@ -694,7 +694,8 @@ def test_a_drifted_managed_object_is_applied_again(kind: str, edit: Any) -> None
     result = plan(*workloads, *others, live)
 
     [action] = result.actions
-    assert (action.verb, action.kind, action.name) == ("apply", kind, live["metadata"]["name"])
+    assert (action.verb, action.kind, action.name) == ("update", kind, live["metadata"]["name"])
+    assert action.uid == live["metadata"]["uid"]
     assert action.body == applies(plan(*workloads))[(kind, live["metadata"]["name"])]
 
 
@@ -715,7 +716,7 @@ def test_a_deleted_managed_object_is_recreated(kind: str) -> None:
 
     result = plan(*live)
 
-    assert verbs(result) == {("apply", kind, SINGLETONS[kind])}
+    assert verbs(result) == {("create", kind, SINGLETONS[kind])}
 
 
 @pytest.mark.parametrize("kind", [*sorted(SINGLETONS), "PodDisruptionBudget"])
@@ -729,7 +730,7 @@ def test_an_object_of_another_policy_is_taken_over(kind: str) -> None:
     result = plan(*workloads, *others, live)
 
     [action] = result.actions
-    assert (action.verb, action.kind) == ("apply", kind)
+    assert (action.verb, action.kind) == ("update", kind)
     assert action.body is not None
     assert managing_policy(action.body) == POLICY
     if kind in PARTS:
@@ -765,7 +766,7 @@ def test_an_object_whose_managed_by_label_was_removed_belongs_to_the_user() -> N
 def test_a_user_limit_range_or_quota_replaces_ours(kind: str, user_object: Obj) -> None:
     result = plan(user_object)
 
-    assert ("apply", kind, SINGLETONS[kind]) not in verbs(result)
+    assert not any(k == kind and v != "delete" for v, k, _ in verbs(result))
     assert getattr(result.state, PARTS[kind][1]) is State.EXTERNAL
     assert_touches_only_ours(result, [user_object])
 
@@ -833,7 +834,7 @@ def test_a_user_network_policy_that_is_not_default_deny_does_not_replace_ours(
 ) -> None:
     result = plan(user_policy)
 
-    assert ("apply", "NetworkPolicy", NETWORK_POLICY_NAME) in verbs(result)
+    assert ("create", "NetworkPolicy", NETWORK_POLICY_NAME) in verbs(result)
     assert result.state.network_policy is State.MANAGED
     assert_touches_only_ours(result, [user_policy])
 
@@ -884,7 +885,7 @@ def test_disabled_budgets_are_removed_and_none_created() -> None:
 
     result = plan(web, ours, baseline={"podDisruptionBudget": {"enabled": False}})
 
-    assert not any(a.kind == "PodDisruptionBudget" and a.verb == "apply" for a in result.actions)
+    assert not any(a.kind == "PodDisruptionBudget" and a.verb != "delete" for a in result.actions)
     assert deletes(result) == {("PodDisruptionBudget", ours["metadata"]["name"])}
     assert (result.state.pdbs_covered, result.state.pdbs_needed) == (0, 1)
 
@@ -967,7 +968,7 @@ def test_the_budget_copies_the_workload_selector_and_is_owned_by_it(
     result = plan(web, baseline={"podDisruptionBudget": {"maxUnavailable": max_unavailable}})
 
     [action] = pdb_actions(result)
-    assert action.verb == "apply"
+    assert action.verb == "create"
     assert action.name == "aks-checklist-deployment-web"
     body = action.body
     assert body is not None
@@ -1125,7 +1126,7 @@ def test_a_user_budget_for_other_pods_does_not_replace_ours() -> None:
     result = plan(deployment("web", replicas=3), pdb("api-pdb", match_labels={"app": "api"}))
 
     assert [(a.verb, a.name) for a in pdb_actions(result)] == [
-        ("apply", "aks-checklist-deployment-web")
+        ("create", "aks-checklist-deployment-web")
     ]
 
 
@@ -1177,7 +1178,7 @@ def test_a_recreated_workload_gets_its_budget_reowned() -> None:
 
     [action] = pdb_actions(plan(recreated, ours))
 
-    assert action.verb == "apply"
+    assert action.verb == "update"
     assert action.body is not None
     assert action.body["metadata"]["ownerReferences"][0]["uid"] == "uid-web-2"
 

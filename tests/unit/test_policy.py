@@ -11,7 +11,7 @@ import pytest
 from aks_checklist.checks.engine import DEFAULT_ALLOWED_REGISTRIES, CheckSettings
 from aks_checklist.checks.model import Finding, ObjectRef, Result, Severity
 from aks_checklist.policy import (
-    DEFAULT_EXCLUDED_NAMESPACES,
+    SYSTEM_NAMESPACES,
     AzureTarget,
     Policy,
     PolicyError,
@@ -99,7 +99,7 @@ def test_empty_spec_gets_the_documented_defaults() -> None:
     assert policy.enforcement == "Audit"
     assert not policy.enforcing
     assert policy.namespace_selector == {}
-    assert policy.excluded_namespaces == ("kube-system", "kube-public", "kube-node-lease")
+    assert policy.excluded_namespaces == ()
     baseline = policy.baseline
     assert baseline.network_policy.enabled
     assert baseline.network_policy.allow_dns
@@ -195,10 +195,77 @@ def test_a_full_spec_is_read_into_typed_fields() -> None:
     assert policy.reevaluate_every == timedelta(hours=1, minutes=30)
 
 
-def test_empty_excluded_namespaces_excludes_nothing() -> None:
-    """An explicit empty list is the user's choice, not a request for the defaults."""
-    assert parse_spec({"excludedNamespaces": []}, name="p").excluded_namespaces == ()
-    assert parse_spec({}, name="p").excluded_namespaces == DEFAULT_EXCLUDED_NAMESPACES
+def test_excluded_namespaces_add_to_the_system_list_instead_of_replacing_it() -> None:
+    """A policy's own exclusions never bring kube-system back into scope."""
+    policy = parse_spec({"excludedNamespaces": ["legacy"]}, name="p")
+    assert policy.excluded_namespaces == ("legacy",)
+    assert not policy_selects_namespace(policy, "legacy", {}, {}, None)
+    assert not policy_selects_namespace(policy, "kube-system", {}, {}, None)
+    assert policy_selects_namespace(policy, "shop", {}, {}, None)
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n.replace("*", "system"), id=n) for n in SYSTEM_NAMESPACES]
+)
+def test_system_namespaces_are_never_selected_by_an_empty_selector(name: str) -> None:
+    assert not policy_selects_namespace(parse_spec({}, name="p"), name, {}, {}, None)
+
+
+@pytest.mark.parametrize(
+    ("selector", "expected"),
+    [
+        pytest.param(
+            {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}, True, id="match-labels"
+        ),
+        pytest.param(
+            {
+                "matchExpressions": [
+                    {
+                        "key": "kubernetes.io/metadata.name",
+                        "operator": "In",
+                        "values": ["kube-system", "shop"],
+                    }
+                ]
+            },
+            True,
+            id="in-expression",
+        ),
+        pytest.param(
+            {
+                "matchExpressions": [
+                    {"key": "kubernetes.io/metadata.name", "operator": "NotIn", "values": ["x"]}
+                ]
+            },
+            False,
+            id="not-in-does-not-name-it",
+        ),
+        pytest.param({"matchLabels": {"tier": "system"}}, False, id="other-label"),
+    ],
+)
+def test_a_system_namespace_is_selected_only_when_the_selector_names_it(
+    selector: dict[str, Any], expected: bool
+) -> None:
+    policy = parse_spec({"namespaceSelector": selector}, name="p")
+    labels = {"kubernetes.io/metadata.name": "kube-system", "tier": "system"}
+    assert policy_selects_namespace(policy, "kube-system", labels, {}, None) is expected
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "ok"),
+    [
+        pytest.param("pods", "2500m", False, id="pods-fraction"),
+        pytest.param("pods", "2k", True, id="pods-thousands"),
+        pytest.param("count/deployments.apps", "1.5", False, id="count-fraction"),
+        pytest.param("requests.cpu", "2500m", True, id="cpu-fraction-is-fine"),
+    ],
+)
+def test_quota_counts_must_be_whole_numbers(key: str, value: str, ok: bool) -> None:
+    spec = {"baseline": {"resourceQuota": {"hard": {key: value}}}}
+    if ok:
+        assert parse_spec(spec, name="p").baseline.resource_quota.hard == {key: value}
+    else:
+        with pytest.raises(PolicyError, match="not a whole number"):
+            parse_spec(spec, name="p")
 
 
 def test_yaml_dates_are_accepted_for_expires() -> None:
@@ -548,7 +615,9 @@ def selecting(spec: dict[str, Any]) -> Policy:
             False,
             id="operator-namespace-excluded-even-without-exclusions",
         ),
-        pytest.param({"excludedNamespaces": []}, "kube-system", {}, {}, True, id="no-exclusions"),
+        pytest.param(
+            {"excludedNamespaces": []}, "kube-system", {}, {}, False, id="system-stays-excluded"
+        ),
         pytest.param(
             {"excludedNamespaces": ["team-*"]}, "team-a", {}, {}, False, id="glob-exclusion"
         ),

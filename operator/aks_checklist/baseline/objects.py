@@ -6,13 +6,14 @@ import copy
 import hashlib
 from typing import Any
 
+from aks_checklist.baseline import kinds
 from aks_checklist.baseline.marks import marked_metadata
 from aks_checklist.checks.snapshot import Workload
 from aks_checklist.policy import LimitRangeSpec, NetworkPolicySpec, PdbSpec, ResourceQuotaSpec
 
-NETWORK_POLICY_NAME = "aks-checklist-default-deny"
-LIMIT_RANGE_NAME = "aks-checklist-limits"
-RESOURCE_QUOTA_NAME = "aks-checklist-quota"
+NETWORK_POLICY_NAME = str(kinds.NETWORK_POLICY.singleton)
+LIMIT_RANGE_NAME = str(kinds.LIMIT_RANGE.singleton)
+RESOURCE_QUOTA_NAME = str(kinds.RESOURCE_QUOTA.singleton)
 _MAX_NAME = 253
 
 

@@ -80,6 +80,8 @@ def handle(args: argparse.Namespace) -> int:
         peering_name=args.peering,
         priority=priority,
         liveness_endpoint=args.liveness,
-        memo=kopf.Memo(operator_namespace=args.operator_namespace),
+        memo=kopf.Memo(
+            operator_namespace=args.operator_namespace, watched_namespaces=tuple(args.namespace)
+        ),
     )
     return 0

@@ -1,13 +1,19 @@
-"""Turns bursts of watch events into few reconcile passes.
+"""Turns bursts of watch events into few reconcile passes, on a clock events cannot stop.
 
-Watch events only mark namespaces dirty; each policy's worker wakes up,
-waits a short debounce so a burst (a Helm release creating 40 objects, a
-namespace being labelled) settles, then takes the whole dirty set at once.
+Watch events only mark namespaces dirty; each policy's worker wakes up, waits
+a short debounce so a burst (a Helm release creating 40 objects, a namespace
+being labelled) settles, then takes the whole dirty set at once.
+
+The next full pass has an absolute deadline (controller-runtime's SyncPeriod):
+events arriving all the time must not postpone it, or Azure refreshes, waiver
+expiry and retries would never happen on a busy cluster. Namespaces whose
+writes failed are requeued on their own deadlines, with backoff.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 
 DEBOUNCE_SECONDS = 0.2
@@ -30,6 +36,8 @@ class PolicyQueue:
     cluster: bool = True
     namespaces: set[str] = field(default_factory=set)
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    full_due: float = float("inf")  # time.monotonic() of the next periodic full pass
+    retries: dict[str, float] = field(default_factory=dict)  # namespace -> when to retry it
 
     def __post_init__(self) -> None:
         self.wake.set()  # the first pass starts at once, without waiting for an event
@@ -45,14 +53,36 @@ class PolicyQueue:
         self.full = True
         self.wake.set()
 
-    async def next(self, timeout: float) -> Work:
-        """Waits for events (or ``timeout``, which means a full pass), then takes them all."""
-        try:
-            await asyncio.wait_for(self.wake.wait(), timeout)
-        except TimeoutError:
-            self.full = True
+    def schedule_full(self, seconds: float) -> None:
+        """Sets the deadline of the next full pass, ``seconds`` from now."""
+        self.full_due = time.monotonic() + seconds
+
+    def requeue(self, namespace: str, seconds: float) -> None:
+        """Retries ``namespace`` in ``seconds``, unless an earlier retry is already due."""
+        due = time.monotonic() + seconds
+        self.retries[namespace] = min(due, self.retries.get(namespace, due))
+
+    def _next_deadline(self) -> float:
+        return min([self.full_due, *self.retries.values()])
+
+    async def next(self) -> Work:
+        """Waits for events or the earliest deadline, then takes everything that is due."""
+        while not self.wake.is_set():
+            remaining = self._next_deadline() - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                await asyncio.wait_for(self.wake.wait(), min(remaining, 3600.0))
+            except TimeoutError:
+                continue
         await asyncio.sleep(DEBOUNCE_SECONDS)
-        work = Work(self.full, self.cluster or self.full, frozenset(self.namespaces))
+        now = time.monotonic()
+        if now >= self.full_due:
+            self.full = True
+        due = {ns for ns, at in self.retries.items() if at <= now}
+        for namespace in due:
+            del self.retries[namespace]
+        work = Work(self.full, self.cluster or self.full, frozenset(self.namespaces | due))
         self.full = self.cluster = False
         self.namespaces = set()
         self.wake.clear()

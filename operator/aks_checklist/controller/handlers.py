@@ -14,11 +14,11 @@ import kopf
 import structlog
 
 from aks_checklist.checks.snapshot import meta
-from aks_checklist.controller.coalescer import Coalescer
 from aks_checklist.controller.resources import (
     CLUSTER_SCOPED,
     NAMESPACED,
     NAMESPACES,
+    POD_FOOTPRINTS,
     PODS,
     POLICIES,
     REPORTS,
@@ -26,27 +26,19 @@ from aks_checklist.controller.resources import (
     controlled,
     slim,
 )
+from aks_checklist.controller.state import OperatorState
 from aks_checklist.controller.view import ClusterView
 from aks_checklist.controller.worker import PolicyWorker, release
 from aks_checklist.kube.client import api_client
+from aks_checklist.kube.lister import Lister
 from aks_checklist.kube.writer import Writer
 
 log = structlog.get_logger("aks_checklist.controller")
 FINALIZER = "akschecklist.io/finalizer"
 
-COALESCER = Coalescer()
-_writer: Writer | None = None
-
-
-def writer() -> Writer:
-    global _writer  # one API client per process, made on first use
-    if _writer is None:
-        _writer = Writer(api_client())
-    return _writer
-
 
 @kopf.on.startup()
-def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
+def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
     # Kopf keeps its bookkeeping in our own policy's status, never in annotations.
     settings.persistence.finalizer = FINALIZER
     settings.persistence.progress_storage = kopf.StatusProgressStorage(field="status.kopf.progress")
@@ -60,6 +52,18 @@ def configure(settings: kopf.OperatorSettings, **_: Any) -> None:
     settings.posting.level = logging.INFO
     settings.watching.server_timeout = 300
     settings.queueing.worker_limit = None
+    api = api_client()
+    memo.state = OperatorState(
+        writer=Writer(api),
+        lister=Lister(api),
+        operator_namespace=str(memo.get("operator_namespace", "")),
+        watched_namespaces=tuple(memo.get("watched_namespaces", ())),
+    )
+
+
+def _state(memo: kopf.Memo) -> OperatorState:
+    state: OperatorState = memo.state
+    return state
 
 
 def _register(watched: Watched) -> None:
@@ -70,46 +74,50 @@ def _register(watched: Watched) -> None:
     def index(body: kopf.Body, namespace: str | None, **_: Any) -> dict[Any, Any]:
         return {namespace if key_of_namespace else None: slim(body, watched)}
 
-    async def tap(body: kopf.Body, namespace: str | None, type: str | None, **_: Any) -> None:
+    async def tap(
+        body: kopf.Body, namespace: str | None, type: str | None, memo: kopf.Memo, **_: Any
+    ) -> None:
+        state = _state(memo)
         if watched is POLICIES:
-            if _policy_changed(body, type):
-                COALESCER.mark_full()  # who enforces which namespace may have changed
-        elif not _content_changed(watched, body, type):
+            if _policy_changed(state, body, type):
+                state.coalescer.mark_full()  # who enforces which namespace may have changed
+        elif not _content_changed(state, watched, body, type):
             return
         elif watched is NAMESPACES:
-            COALESCER.mark(meta(body).get("name"))
+            state.coalescer.mark(meta(body).get("name"))
         else:
-            COALESCER.mark(namespace if key_of_namespace else None)
+            state.coalescer.mark(namespace if key_of_namespace else None)
 
     index.__name__ = index.__qualname__ = watched.index_id
-    tap.__name__ = tap.__qualname__ = f"{watched.plural}_tap"
+    tap.__name__ = tap.__qualname__ = f"{watched.index_id}_tap"
     kopf.index(*_resource(watched), id=watched.index_id, when=when)(index)
-    kopf.on.event(*_resource(watched), id=f"{watched.plural}_tap", when=when)(tap)
+    kopf.on.event(*_resource(watched), id=f"{watched.index_id}_tap", when=when)(tap)
 
 
-_policy_versions: dict[str, tuple[Any, bool]] = {}
-_fingerprints: dict[str, int] = {}
-
-
-def _content_changed(watched: Watched, body: kopf.Body, event_type: str | None) -> bool:
+def _content_changed(
+    state: OperatorState, watched: Watched, body: kopf.Body, event_type: str | None
+) -> bool:
     """Whether an event changed what the checks see (what ``slim`` keeps).
 
     The cluster's own controllers update status all the time (Deployment
     rollouts, quota usage, PDB health); none of it is judged, so such events
-    must not cost a namespace pass.
+    must not cost a namespace pass. Our own writes change only the
+    resourceVersion of what we wrote, which is not judged either.
     """
-    uid = str(meta(body).get("uid"))
+    key = f"{watched.index_id}/{meta(body).get('uid')}"
     if event_type == "DELETED":
-        _fingerprints.pop(uid, None)
+        state.fingerprints.pop(key, None)
         return True
-    fingerprint = hash(json.dumps(slim(body, watched), sort_keys=True, default=str))
-    if _fingerprints.get(uid) == fingerprint:
+    kept = slim(body, watched)
+    kept["metadata"] = {k: v for k, v in kept["metadata"].items() if k != "resourceVersion"}
+    fingerprint = hash(json.dumps(kept, sort_keys=True, default=str))
+    if state.fingerprints.get(key) == fingerprint:
         return False
-    _fingerprints[uid] = fingerprint
+    state.fingerprints[key] = fingerprint
     return True
 
 
-def _policy_changed(body: kopf.Body, event_type: str | None) -> bool:
+def _policy_changed(state: OperatorState, body: kopf.Body, event_type: str | None) -> bool:
     """Spec changes, creation and deletion matter to every worker; status writes do not.
 
     Without this filter each policy's own status write would trigger a full
@@ -117,11 +125,11 @@ def _policy_changed(body: kopf.Body, event_type: str | None) -> bool:
     """
     name = str(meta(body).get("name"))
     if event_type == "DELETED":
-        _policy_versions.pop(name, None)
+        state.policy_versions.pop(name, None)
         return True
     version = (meta(body).get("generation"), bool(meta(body).get("deletionTimestamp")))
-    changed = _policy_versions.get(name) != version
-    _policy_versions[name] = version
+    changed = state.policy_versions.get(name) != version
+    state.policy_versions[name] = version
     return changed
 
 
@@ -131,8 +139,12 @@ def _resource(watched: Watched) -> tuple[str, ...]:
     return (watched.version, watched.plural)
 
 
-for _watched in (NAMESPACES, POLICIES, REPORTS, *NAMESPACED, *CLUSTER_SCOPED):
+for _watched in (NAMESPACES, POLICIES, REPORTS, *NAMESPACED, POD_FOOTPRINTS, *CLUSTER_SCOPED):
     _register(_watched)
+
+
+def _view(state: OperatorState, indexes: dict[str, Any]) -> ClusterView:
+    return ClusterView(indexes, ghosts=lambda: state.ghosts)
 
 
 @kopf.daemon(POLICIES.group, POLICIES.version, POLICIES.plural, cancellation_timeout=5.0)
@@ -140,23 +152,22 @@ async def policy_daemon(
     name: str, body: kopf.Body, stopped: kopf.DaemonStopped, memo: kopf.Memo, **kwargs: Any
 ) -> None:
     """Runs the policy's worker for as long as the policy exists (and we hold the peering)."""
-    view = ClusterView(kwargs)
-    worker = PolicyWorker(
-        name=name,
-        writer=writer(),
-        queue=COALESCER.queue(name),
-        operator_namespace=str(memo.get("operator_namespace", "")),
-    )
+    state = _state(memo)
+    worker = PolicyWorker(name=name, state=state, queue=state.coalescer.queue(name))
     try:
-        await worker.run(body, view, stopped)
+        await worker.run(body, _view(state, kwargs), stopped)
     finally:
-        COALESCER.forget(name)
+        state.coalescer.forget(name)
 
 
 @kopf.on.delete(POLICIES.group, POLICIES.version, POLICIES.plural)
-async def policy_deleted(name: str, **kwargs: Any) -> None:
+async def policy_deleted(name: str, memo: kopf.Memo, **kwargs: Any) -> None:
     """Removes every object and report the policy made, then lets other policies take over."""
-    view = ClusterView(kwargs)
+    state = _state(memo)
+    view = _view(state, kwargs)
     for namespace in sorted(set(view.namespaces()) | view.report_namespaces()):
-        await release(view, writer(), namespace, name, "policy deleted")
-    COALESCER.mark_full()
+        outcomes = await release(view, state, namespace, name, "policy deleted")
+        failed = [o for o in outcomes if not o.ok]
+        if failed:  # Kopf retries the handler (with its own backoff), finalizer kept
+            raise kopf.TemporaryError(f"namespace {namespace}: {failed[0].error}", delay=5)
+    state.coalescer.mark_full()

@@ -16,6 +16,7 @@ class Watched:
     plural: str
     kind: str
     namespaced: bool = True
+    index: str = ""  # the Kopf index id; default <plural>_index
 
     @property
     def api_version(self) -> str:
@@ -23,7 +24,7 @@ class Watched:
 
     @property
     def index_id(self) -> str:
-        return f"{self.plural}_index"
+        return self.index or f"{self.plural}_index"
 
 
 POLICIES = Watched(
@@ -33,6 +34,9 @@ REPORTS = Watched("akschecklist.io", "v1alpha1", "akscompliances", "AksComplianc
 NAMESPACES = Watched("", "v1", "namespaces", "Namespace", namespaced=False)
 NODES = Watched("", "v1", "nodes", "Node", namespaced=False)
 PODS = Watched("", "v1", "pods", "Pod")
+# Every Pod, controller-made too, reduced to what preflight reads (labels, owner, resources,
+# phase): the judged workloads come from PODS and the controllers' own kinds.
+POD_FOOTPRINTS = Watched("", "v1", "pods", "Pod", index="pod_footprints_index")
 
 # Everything a namespace snapshot is built from (besides Namespaces themselves).
 NAMESPACED = (
@@ -58,6 +62,15 @@ CLUSTER_SCOPED = (
 )
 
 
+BASELINE = frozenset({"NetworkPolicy", "LimitRange", "ResourceQuota", "PodDisruptionBudget"})
+# Kinds whose uids the full pass confirms against the API server (kube/lister.py CONFIRMED).
+CONFIRMED = (
+    NAMESPACES,
+    POLICIES,
+    *(w for w in NAMESPACED if w.kind in BASELINE | {"Deployment", "StatefulSet"}),
+)
+
+
 def controlled(body: Mapping[str, Any]) -> bool:
     owners = body.get("metadata", {}).get("ownerReferences") or ()
     return any(owner.get("controller") for owner in owners)
@@ -66,6 +79,8 @@ def controlled(body: Mapping[str, Any]) -> bool:
 def slim(body: Mapping[str, Any], watched: Watched) -> dict[str, Any]:
     """The parts of an object the checks read; managedFields and most status are dropped."""
     metadata = body.get("metadata", {})
+    if watched is POD_FOOTPRINTS:
+        return footprint(body)
     kept: dict[str, Any] = {
         "apiVersion": body.get("apiVersion") or watched.api_version,
         "kind": body.get("kind") or watched.kind,
@@ -95,6 +110,9 @@ def slim(body: Mapping[str, Any], watched: Watched) -> dict[str, Any]:
     ):
         if key in body:
             kept[key] = body[key]
+    if watched.kind in BASELINE and "resourceVersion" in metadata:
+        # Updates and deletes of our objects carry the version that was judged.
+        kept["metadata"]["resourceVersion"] = metadata["resourceVersion"]
     if watched is NODES and "status" in body:
         kept["status"] = {"nodeInfo": body["status"].get("nodeInfo")}  # OS image, kubelet version
     if watched is REPORTS:
@@ -104,3 +122,35 @@ def slim(body: Mapping[str, Any], watched: Watched) -> dict[str, Any]:
         kept["statusDigest"] = status_digest(status)
         kept["statusKeys"] = sorted(status)
     return kept
+
+
+def footprint(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A Pod as preflight needs it: who owns it, its labels, its resources and whether it runs."""
+    metadata = body.get("metadata", {})
+    spec = body.get("spec") or {}
+
+    def containers(section: str) -> list[dict[str, Any]]:
+        return [
+            {"name": c.get("name"), "resources": c.get("resources") or {}}
+            for c in spec.get(section) or ()
+        ]
+
+    owners = [
+        {"kind": o.get("kind"), "name": o.get("name"), "controller": o.get("controller")}
+        for o in metadata.get("ownerReferences") or ()
+        if o.get("controller")
+    ]
+    return {
+        "kind": "Pod",
+        "metadata": {
+            "name": metadata.get("name"),
+            "uid": metadata.get("uid"),
+            "labels": metadata.get("labels") or {},
+            "ownerReferences": owners,
+        },
+        "spec": {
+            "containers": containers("containers"),
+            "initContainers": containers("initContainers"),
+        },
+        "status": {"phase": (body.get("status") or {}).get("phase")},
+    }

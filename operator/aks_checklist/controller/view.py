@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from aks_checklist.checks.snapshot import Obj, Snapshot, meta
 from aks_checklist.controller.resources import (
     CLUSTER_SCOPED,
+    CONFIRMED,
     NAMESPACED,
     NAMESPACES,
+    POD_FOOTPRINTS,
     POLICIES,
     REPORTS,
     Watched,
@@ -17,14 +19,37 @@ from aks_checklist.controller.resources import (
 
 
 class ClusterView:
-    """Wraps the ``kopf.Index`` objects a handler receives as keyword arguments."""
+    """Wraps the ``kopf.Index`` objects a handler receives as keyword arguments.
 
-    def __init__(self, indexes: Mapping[str, Any]) -> None:
+    Objects whose uid is in ``ghosts()`` (gone from the API server, still in an
+    index after a re-list) are left out of everything the view returns.
+    """
+
+    def __init__(
+        self, indexes: Mapping[str, Any], ghosts: Callable[[], frozenset[str]] = frozenset
+    ) -> None:
         self._indexes = indexes
+        self._ghosts = ghosts
 
     def _values(self, watched: Watched, key: str | None) -> list[Obj]:
         index = self._indexes[watched.index_id]
-        return list(index[key]) if key in index else []
+        found = list(index[key]) if key in index else []
+        ghosts = self._ghosts()
+        if ghosts:
+            found = [obj for obj in found if meta(obj).get("uid") not in ghosts]
+        return found
+
+    def confirmable_uids(self) -> set[str]:
+        """The uids of every indexed object of the kinds the full pass confirms."""
+        uids: set[str] = set()
+        for watched in CONFIRMED:
+            for values in self._indexes[watched.index_id].values():
+                uids.update(str(meta(obj).get("uid")) for obj in values)
+        return uids
+
+    def pods(self, namespace: str) -> list[Obj]:
+        """Every Pod of the namespace, controller-made too, as footprints."""
+        return self._values(POD_FOOTPRINTS, namespace)
 
     def namespaces(self) -> dict[str, Obj]:
         return {meta(ns)["name"]: ns for ns in self._values(NAMESPACES, None)}

@@ -1,10 +1,15 @@
-"""One policy's reconcile loop: gather from indexes, compute purely, write only differences.
+"""One policy's reconcile loop: gather from the indexes, let pure code decide, write, report.
 
-A pass takes the coalesced dirty namespaces (or all of them on a full pass),
-and for each: decides whether the policy governs it and enforces there,
-plans the baseline, applies the plan, judges the namespace and writes its
-AksCompliance report if it changed. The policy status is written once, at
-the end of the pass, and only if it changed.
+A pass takes the coalesced dirty namespaces (or all of them on a full pass)
+and, for each: gathers its snapshot and Pods, asks ``baseline.ownership`` who
+enforces there and ``baseline.plan`` what to write (preflight included), hands
+the actions to the executor, and builds the namespace's report from what the
+writes did. The policy status and its conditions are written once, at the end
+of the pass, and only if they changed.
+
+Failed writes requeue their namespace with backoff; the next full pass comes
+on an absolute deadline, confirms the indexes against the API server (ghosts
+dropped) and restarts the Azure read, which runs in its own task.
 """
 
 from __future__ import annotations
@@ -12,8 +17,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
@@ -21,28 +25,26 @@ from typing import Any, cast
 import kopf
 import structlog
 
-from aks_checklist import azure
-from aks_checklist.baseline.marks import (
-    MANAGED_BY_LABEL,
-    MANAGED_BY_VALUE,
-    POLICY_ANNOTATION,
-    managing_policy,
-)
-from aks_checklist.baseline.plan import Action, Plan, plan_namespace
+from aks_checklist.baseline.kinds import BY_KIND
+from aks_checklist.baseline.marks import MANAGED_BY_LABEL, MANAGED_BY_VALUE, POLICY_ANNOTATION
+from aks_checklist.baseline.ownership import enforcing_policy, own_report, release_actions
+from aks_checklist.baseline.plan import Outcome, plan_namespace, settle
+from aks_checklist.baseline.preflight import Blocked
 from aks_checklist.checks import cluster as cluster_checks
 from aks_checklist.checks import storage
 from aks_checklist.checks.engine import evaluate
 from aks_checklist.checks.model import Finding, Severity
 from aks_checklist.checks.snapshot import Obj, annotations_of, labels_of, meta
+from aks_checklist.conditions import PassResult, invalid_spec_conditions, policy_conditions
+from aks_checklist.controller.azure_refresh import AzureRefresh
+from aks_checklist.controller.backoff import Backoff
 from aks_checklist.controller.coalescer import PolicyQueue, Work
+from aks_checklist.controller.executor import execute
+from aks_checklist.controller.metrics import PolicyMetrics
+from aks_checklist.controller.state import OperatorState
 from aks_checklist.controller.view import ClusterView
-from aks_checklist.kube.writer import GROUP, VERSION, WriteError, Writer
-from aks_checklist.observability import (
-    BASELINE_OBJECTS,
-    NAMESPACE_SCORE,
-    RECONCILE_SECONDS,
-    RULE_FAILURES,
-)
+from aks_checklist.kube.writer import GROUP, VERSION, WriteError
+from aks_checklist.observability import RECONCILE_SECONDS
 from aks_checklist.policy import (
     Policy,
     PolicyError,
@@ -55,126 +57,86 @@ from aks_checklist.report import (
     cluster_results,
     namespace_report,
     policy_aggregate,
-    remove_condition,
-    set_condition,
     status_digest,
 )
 
 log = structlog.get_logger("aks_checklist.worker")
 
-BASELINE_FIELDS = {
-    "NetworkPolicy": "spec.baseline.networkPolicy",
-    "LimitRange": "spec.baseline.limitRange",
-    "ResourceQuota": "spec.baseline.resourceQuota",
-    "PodDisruptionBudget": "spec.baseline.podDisruptionBudget",
-}
-MAX_NAMES_IN_MESSAGE = 5
 
-
-async def release(view: ClusterView, writer: Writer, namespace: str, policy: str, why: str) -> None:
+async def release(
+    view: ClusterView, state: OperatorState, namespace: str, policy: str, why: str
+) -> list[Outcome]:
     """Deletes the baseline objects and the report ``policy`` made in ``namespace``."""
-    for obj in view.namespace_objects(namespace):
-        if obj.get("kind") in BASELINE_FIELDS and managing_policy(obj) == policy:
-            name = meta(obj)["name"]
-            await asyncio.to_thread(
-                writer.delete, obj["kind"], namespace, name, meta(obj).get("uid")
-            )
-            log.info(
-                f"Deleted {obj['kind']}", namespace=namespace, name=name, policy=policy, reason=why
-            )
-    for report in view.reports(namespace):
-        if meta(report).get("name") == policy and labels_of(report).get(MANAGED_BY_LABEL):
-            await asyncio.to_thread(
-                writer.delete_report, namespace, policy, meta(report).get("uid")
-            )
-
-
-def enforcing_policy(
-    policies: list[Policy],
-    namespace: str,
-    labels: Mapping[str, str],
-    annotations: Mapping[str, str],
-    operator_namespace: str,
-) -> str | None:
-    """The Enforce policy that owns a namespace's baseline: the first by name that selects it."""
-    for policy in sorted(policies, key=lambda p: p.name):
-        if policy.enforcement == "Enforce" and policy_selects_namespace(
-            policy, namespace, labels, annotations, operator_namespace
-        ):
-            return policy.name
-    return None
-
-
-def _names(items: list[str]) -> str:
-    shown = ", ".join(items[:MAX_NAMES_IN_MESSAGE])
-    extra = len(items) - MAX_NAMES_IN_MESSAGE
-    return shown + (f" and {extra} more" if extra > 0 else "")
+    actions = release_actions(view.namespace_objects(namespace), namespace, policy, why)
+    outcomes = await execute(state.writer, actions, policy)
+    report = own_report(view.reports(namespace), policy)
+    if report is not None:
+        await asyncio.to_thread(
+            state.writer.delete_report, namespace, policy, meta(report).get("uid")
+        )
+    return outcomes
 
 
 @dataclass
 class PolicyWorker:
     name: str
-    writer: Writer
+    state: OperatorState
     queue: PolicyQueue
-    operator_namespace: str
     reports: dict[str, NamespaceReport] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)  # baseline writes the API refused
-    failures: dict[str, str] = field(default_factory=dict)  # anything else that went wrong
+    failures: dict[str, str] = field(default_factory=dict)  # unexpected errors, by namespace
+    rejected: dict[str, str] = field(default_factory=dict)  # writes the API refused
+    retrying: dict[str, str] = field(default_factory=dict)  # transient write failures
     conflicts: dict[str, str] = field(default_factory=dict)
+    blocked: dict[str, str] = field(default_factory=dict)
     cluster_findings: list[Finding] = field(default_factory=list)
     server_version: str | None = None
-    policy_ref: dict[str, Any] | None = None
-    azure_findings: list[Finding] | None = None
-    azure_error: str | None = None
-    azure_error_reason: str = "ReadFailed"
+    policy_uid: str | None = None
+    backoff: Backoff = field(default_factory=Backoff)
+    metrics: PolicyMetrics = field(init=False)
+    azure: AzureRefresh = field(init=False)
     _policies_cache: dict[tuple[str, Any], Policy] = field(default_factory=dict)
-    changes: Counter[tuple[str, str]] = field(default_factory=Counter)
+    changes: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.metrics = PolicyMetrics(self.name)
+        self.azure = AzureRefresh(on_done=lambda: self.queue.mark(None))
 
     async def run(self, body: kopf.Body, view: ClusterView, stopped: kopf.DaemonStopped) -> None:
-        timeout = 600.0
         # Wait for work and for Kopf's stop request together, so a deleted policy's
         # worker exits at once instead of being cancelled after a grace period.
-        stop = asyncio.ensure_future(_until(stopped))
+        stop = asyncio.ensure_future(stopped.wait())
         try:
             while not stopped:
-                waiting = asyncio.ensure_future(self.queue.next(timeout))
+                waiting = asyncio.ensure_future(self.queue.next())
                 await asyncio.wait({waiting, stop}, return_when=asyncio.FIRST_COMPLETED)
                 if stopped or not waiting.done():
                     waiting.cancel()
                     return
+                work = waiting.result()
                 started = time.monotonic()
-                policy = await self.reconcile(body, view, waiting.result())
+                policy = await self.reconcile(body, view, work)
                 RECONCILE_SECONDS.labels(policy=self.name).observe(time.monotonic() - started)
-                timeout = self._next_wakeup(policy)
+                if work.full:
+                    self.queue.schedule_full(full_pass_interval(policy, datetime.now(UTC)))
         finally:
             stop.cancel()
-
-    def _next_wakeup(self, policy: Policy | None) -> float:
-        if policy is None:
-            return 600.0
-        seconds = policy.reevaluate_every.total_seconds()
-        if any(w.expires for w in policy.waivers):
-            # Waivers expire at midnight UTC; wake up then so they lapse without an event.
-            now = datetime.now(UTC)
-            midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
-            seconds = min(seconds, (midnight - now).total_seconds() + 1)
-        return max(seconds, 1.0)
+            self.azure.cancel()
+            self.metrics.clear()
 
     # -- one pass ---------------------------------------------------------------------------
 
     async def reconcile(self, body: kopf.Body, view: ClusterView, work: Work) -> Policy | None:
         raw = copy.deepcopy(dict(body))  # one consistent version for the whole pass
-        self.policy_ref = {
-            "apiVersion": raw.get("apiVersion"),
-            "kind": raw.get("kind"),
-            "metadata": {"name": self.name, "uid": meta(raw).get("uid")},
-        }
+        self.policy_uid = meta(raw).get("uid")
         try:
             policy = parse_policy(raw)
         except PolicyError as error:
-            await self._write_policy_status(raw, ready=(False, "InvalidSpec", str(error)))
+            await self._write_invalid_status(raw, str(error))
             return None
-
+        today = datetime.now(UTC).date()
+        if work.full:
+            await self._heal(view)
+            self.azure.start(policy.azure, today)
         policies = self._all_policies(view, policy)
         namespaces = view.namespaces()
         targets = (
@@ -182,8 +144,7 @@ class PolicyWorker:
             if work.full
             else set(work.namespaces)
         )
-        today = datetime.now(UTC).date()
-        for namespace in sorted(targets):
+        for namespace in sorted(t for t in targets if self.state.watches(t)):
             try:
                 await self._reconcile_namespace(
                     policy, policies, view, namespace, namespaces.get(namespace), today
@@ -191,9 +152,11 @@ class PolicyWorker:
                 self.failures.pop(namespace, None)
             except Exception as error:  # one namespace must not stop the others or the daemon
                 self.failures[namespace] = f"namespace {namespace}: {error}"
+                self.queue.requeue(namespace, self.backoff.failed(namespace))
                 log.exception(
                     "Failed to reconcile namespace", namespace=namespace, policy=self.name
                 )
+            await asyncio.sleep(0)  # let watch events and probes in between namespaces
         if work.cluster or work.full:
             try:
                 self.cluster_findings = await self._cluster_findings(
@@ -203,15 +166,23 @@ class PolicyWorker:
             except Exception as error:  # same: report it, keep serving
                 self.failures[""] = f"cluster-scope checks: {error}"
                 log.exception("Failed to evaluate cluster-scope checks", policy=self.name)
-        self._export_metrics()
+        self.metrics.export(self.reports)
         self._announce_pass()
-        ready = (True, "Reconciled", f"{len(self.reports)} namespaces selected")
-        if self.failures:
-            ready = (False, "ReconcileFailed", _names(sorted(self.failures.values())))
-        if self.errors:
-            ready = (False, "BaselineRejected", _names(sorted(self.errors.values())))
-        await self._write_policy_status(raw, ready=ready, policy=policy)
+        await self._write_policy_status(raw, policy)
         return policy
+
+    async def _heal(self, view: ClusterView) -> None:
+        """Drops from this process's view what the indexes hold but the API server does not."""
+        believed = view.confirmable_uids()
+        try:
+            live = await asyncio.to_thread(self.state.lister.uids)
+        except Exception as error:  # keep the old view; the next full pass tries again
+            log.warning("Failed to confirm the indexes against the API server", error=str(error))
+            return
+        ghosts = frozenset(believed - live)
+        if ghosts != self.state.ghosts:
+            log.info("Dropped ghost objects from the indexes", count=len(ghosts))
+        self.state.ghosts = ghosts
 
     def _all_policies(self, view: ClusterView, own: Policy) -> list[Policy]:
         """Every valid policy, parsed once per generation; invalid ones own nothing."""
@@ -229,6 +200,10 @@ class PolicyWorker:
             parsed.append(self._policies_cache[key])
         return parsed
 
+    def _forget(self, namespace: str) -> None:
+        for registry in (self.reports, self.rejected, self.retrying, self.conflicts, self.blocked):
+            registry.pop(namespace, None)
+
     async def _reconcile_namespace(
         self,
         policy: Policy,
@@ -241,31 +216,35 @@ class PolicyWorker:
         terminating = ns_obj is None or meta(ns_obj).get("deletionTimestamp") is not None
         labels = labels_of(ns_obj) if ns_obj else {}
         annotations = annotations_of(ns_obj) if ns_obj else {}
+        operator_namespace = self.state.operator_namespace
         selected = not terminating and policy_selects_namespace(
-            policy, namespace, labels, annotations, self.operator_namespace
+            policy, namespace, labels, annotations, operator_namespace
         )
         if not selected:
-            self.reports.pop(namespace, None)
-            self.errors.pop(namespace, None)
-            self.conflicts.pop(namespace, None)
+            self._forget(namespace)
             if not terminating:
-                await release(
-                    view, self.writer, namespace, policy.name, "namespace no longer selected"
+                outcomes = await release(
+                    view, self.state, namespace, policy.name, "namespace no longer selected"
                 )
+                self._record_writes(namespace, outcomes)
             return
 
-        owner = enforcing_policy(policies, namespace, labels, annotations, self.operator_namespace)
-        enforce = policy.enforcement == "Enforce" and owner == policy.name
-        if policy.enforcement == "Enforce" and owner != policy.name and owner is not None:
-            self.conflicts[namespace] = owner
+        owner = enforcing_policy(policies, namespace, labels, annotations, operator_namespace)
+        enforce = policy.enforcing and owner == policy.name
+        if policy.enforcing and owner not in (policy.name, None):
+            self.conflicts[namespace] = str(owner)
         else:
             self.conflicts.pop(namespace, None)
 
         snapshot = view.snapshot(namespace, ns_obj)
-        plan = plan_namespace(policy, snapshot, enforce=enforce)
-        await self._execute(plan, namespace)
+        plan = plan_namespace(
+            policy, snapshot, enforce=enforce, pods=view.pods(namespace), owner=self._owner_ref()
+        )
         for problem in plan.problems:
             log.warning("Skipped a baseline object", namespace=namespace, problem=problem)
+        self._record_blocked(namespace, ns_obj, plan.state.blocked)
+        outcomes = await execute(self.state.writer, plan.actions, policy.name)
+        self._record_writes(namespace, outcomes)
 
         findings = apply_waivers(evaluate([snapshot], policy.checks), policy.waivers, today)
         report = namespace_report(
@@ -273,69 +252,80 @@ class PolicyWorker:
             namespace,
             findings,
             workloads=len(snapshot.workloads),
-            baseline=plan.state.as_status(),
+            baseline=settle(plan.state, outcomes).as_status(),
         )
         previous = self.reports.get(namespace)
         self.reports[namespace] = report.compact()
-        await self._write_report(view, policy, namespace, report, previous)
+        try:
+            await self._write_report(view, policy, namespace, report, previous)
+        except WriteError as error:
+            self._retry(namespace, error.transient, str(error), error.retry_after)
 
-    async def _execute(self, plan: Plan, namespace: str) -> None:
-        self.errors.pop(namespace, None)
-        for action in plan.actions:
-            try:
-                uid = await asyncio.to_thread(self._perform, action)
-            except WriteError as error:
-                self.errors[namespace] = f"{BASELINE_FIELDS[action.kind]}: {error}"
-                log.warning(
-                    "Failed to apply baseline object",
-                    kind=action.kind,
-                    namespace=namespace,
-                    name=action.name,
-                    error=str(error),
-                )
-                continue
-            verb = "Deleted"
-            if action.verb == "apply":
-                verb = "Created" if action.new else "Repaired"
-            self.changes[(verb, action.kind)] += 1
-            log.info(
-                f"{verb} {action.kind}",
-                namespace=namespace,
-                name=action.name,
-                policy=self.name,
-                reason=action.reason,
-            )
-            if uid:
-                kopf.info(
-                    _body(
-                        {
-                            "apiVersion": action.body["apiVersion"] if action.body else "v1",
-                            "kind": action.kind,
-                            "metadata": {"name": action.name, "namespace": namespace, "uid": uid},
-                        }
-                    ),
-                    reason=verb,
-                    message=f"{verb} by AksChecklistPolicy {self.name}: {action.reason}",
-                )
+    def _record_writes(self, namespace: str, outcomes: Iterable[Outcome]) -> None:
+        failed = [o for o in outcomes if not o.ok]
+        for outcome in outcomes:
+            if outcome.ok:
+                key = (outcome.action.past_tense, outcome.action.kind)
+                self.changes[key] = self.changes.get(key, 0) + 1
+        self.rejected.pop(namespace, None)
+        self.retrying.pop(namespace, None)
+        if not failed:
+            self.backoff.succeeded(namespace)
+            return
+        transient = [o for o in failed if o.transient]
+        worst = ([o for o in failed if not o.transient] or transient)[0]
+        retry_after = max((o.retry_after or 0.0 for o in transient), default=0.0) or None
+        where = BY_KIND[worst.action.kind].policy_field
+        self._retry(namespace, worst.transient, f"{where}: {worst.error}", retry_after)
+
+    def _retry(self, namespace: str, transient: bool, message: str, after: float | None) -> None:
+        (self.retrying if transient else self.rejected)[namespace] = message
+        self.queue.requeue(namespace, self.backoff.failed(namespace, after))
+
+    def _record_blocked(
+        self, namespace: str, ns_obj: Obj | None, blocked: Sequence[Blocked]
+    ) -> None:
+        """Keeps the pass's blocked objects; an Event when one becomes blocked, not every pass."""
+        if not blocked:
+            self.blocked.pop(namespace, None)
+            return
+        before = self.blocked.get(namespace, "")
+        new = [b for b in blocked if f"{b.kind} {b.name}:" not in before]
+        if new and ns_obj is not None:
+            text = "; ".join(f"{b.kind} {b.name}: {b.reason}" for b in new)
+            kopf.warn(_body(ns_obj), reason="BaselineBlocked", message=f"Not written: {text}")
+        self.blocked[namespace] = "; ".join(f"{b.kind} {b.name}: {b.reason}" for b in blocked)
 
     def _announce_pass(self) -> None:
         """One Event on the policy per pass that changed objects, not one per object."""
-        if not self.changes or self.policy_ref is None:
+        if not self.changes or self.policy_uid is None:
             return
         for verb in ("Created", "Repaired", "Deleted"):
             kinds = sorted((kind, n) for (v, kind), n in self.changes.items() if v == verb)
             if kinds:
                 what = ", ".join(f"{n} {kind}" for kind, n in kinds)
-                kopf.info(_body(self.policy_ref), reason=verb, message=f"{verb} {what}")
+                kopf.info(_body(self._policy_ref()), reason=verb, message=f"{verb} {what}")
         self.changes.clear()
 
-    def _perform(self, action: Action) -> str | None:
-        """Executes one action; returns the uid of an applied object."""
-        if action.verb == "apply":
-            assert action.body is not None
-            return self.writer.apply(action.body)
-        self.writer.delete(action.kind, action.namespace, action.name, action.uid)
-        return None
+    def _policy_ref(self) -> dict[str, Any]:
+        return {
+            "apiVersion": f"{GROUP}/{VERSION}",
+            "kind": "AksChecklistPolicy",
+            "metadata": {"name": self.name, "uid": self.policy_uid},
+        }
+
+    def _owner_ref(self, *, controller: bool = False) -> dict[str, Any] | None:
+        """The policy as an owner: GC removes what a lost finalizer would leave behind."""
+        if not self.policy_uid:
+            return None
+        return {
+            "apiVersion": f"{GROUP}/{VERSION}",
+            "kind": "AksChecklistPolicy",
+            "name": self.name,
+            "uid": self.policy_uid,
+            "controller": controller,
+            "blockOwnerDeletion": False,
+        }
 
     # -- reports ----------------------------------------------------------------------------
 
@@ -354,32 +344,21 @@ class PolicyWorker:
             return  # someone else's object with our report's name: never touch it
         if live is None:
             await asyncio.to_thread(
-                self.writer.create_report,
+                self.state.writer.create_report,
                 namespace,
                 policy.name,
-                self._owner(view, policy),
+                self._owner_ref(controller=True) or {},
                 {MANAGED_BY_LABEL: MANAGED_BY_VALUE, POLICY_ANNOTATION: policy.name},
             )
         elif live.get("statusDigest") == status_digest(report.status):
             return
         await asyncio.to_thread(
-            self.writer.patch_report_status,
+            self.state.writer.patch_report_status,
             namespace,
             policy.name,
             _with_removals(live.get("statusKeys", ()) if live else (), report.status),
         )
         self._announce_changes(namespace, policy.name, previous, report, live)
-
-    def _owner(self, view: ClusterView, policy: Policy) -> dict[str, Any]:
-        obj = next(p for p in view.policies() if meta(p).get("name") == policy.name)
-        return {
-            "apiVersion": f"{GROUP}/{VERSION}",
-            "kind": "AksChecklistPolicy",
-            "name": policy.name,
-            "uid": meta(obj)["uid"],
-            "controller": True,
-            "blockOwnerDeletion": False,
-        }
 
     def _announce_changes(
         self,
@@ -405,13 +384,12 @@ class PolicyWorker:
                 reason="ScoreDropped",
                 message=f"Compliance score dropped from {previous.score} to {report.score}",
             )
-        before = _failing_high(previous)
-        started = sorted(_failing_high(report) - before)
+        started = sorted(_failing_high(report) - _failing_high(previous))
         if started:
             kopf.warn(
                 target,
                 reason="HighRuleFailing",
-                message=f"High-severity rules started failing: {_names(started)}",
+                message=f"High-severity rules started failing: {', '.join(started[:5])}",
             )
 
     # -- cluster scope and policy status ----------------------------------------------------
@@ -420,8 +398,7 @@ class PolicyWorker:
         self, view: ClusterView, policy: Policy, today: date, *, refresh: bool
     ) -> list[Finding]:
         if refresh or self.server_version is None:
-            self.server_version = await asyncio.to_thread(self.writer.server_version)
-        version = self.server_version
+            self.server_version = await asyncio.to_thread(self.state.writer.server_version)
         nodes = tuple(view.cluster_objects({"Node"}))
         addons = tuple(
             obj
@@ -430,113 +407,82 @@ class PolicyWorker:
             if cluster_checks.is_addon_candidate(obj)
         )
         findings = cluster_checks.check_cluster(
-            cluster_checks.ClusterSnapshot(version=version, nodes=nodes, addons=addons, today=today)
+            cluster_checks.ClusterSnapshot(
+                version=self.server_version, nodes=nodes, addons=addons, today=today
+            )
         )
         storage_classes = view.cluster_objects({"StorageClass"})
         findings.extend(storage.check_cluster_objects(storage_classes, policy.checks))
-        findings.extend(await self._azure_findings(policy, today, refresh=refresh))
+        findings.extend(self.azure.current(policy.azure))
         return [f for f in findings if policy.checks.enabled(f.rule)]
 
-    async def _azure_findings(self, policy: Policy, today: date, *, refresh: bool) -> list[Finding]:
-        """The AKS configuration judged from Azure, fetched on full passes only."""
+    def _azure_condition(self, policy: Policy) -> tuple[bool | None, str, str] | None:
         if policy.azure is None:
-            self.azure_error = None
-            self.azure_findings = azure.not_configured()
-        elif refresh or self.azure_findings is None:
-            try:
-                self.azure_findings = await azure.judge(policy.azure, today)
-                self.azure_error = None
-            except azure.AzureError as error:
-                self.azure_error = str(error)
-                self.azure_error_reason = error.reason
-                self.azure_findings = []
-                log.warning("Failed to read the managed cluster from Azure", error=str(error))
-        return list(self.azure_findings or [])
+            return None
+        if self.azure.error is not None:
+            return False, self.azure.reason, self.azure.error
+        if self.azure.findings is None:
+            return None, "Reading", f"managed cluster {policy.azure} is being read"
+        return True, "Read", f"managed cluster {policy.azure.cluster_name} was read and judged"
 
-    async def _write_policy_status(
-        self, raw: Obj, *, ready: tuple[bool, str, str], policy: Policy | None = None
-    ) -> None:
+    async def _write_invalid_status(self, raw: Obj, message: str) -> None:
         current = dict(raw.get("status") or {})
         generation = meta(raw).get("generation")
-        now = datetime.now(UTC)
-        conditions = set_condition(
+        conditions = invalid_spec_conditions(
             current.get("conditions") or [],
-            type_="Ready",
-            status=ready[0],
-            reason=ready[1],
-            message=ready[2],
+            message,
             generation=generation,
-            now=now,
+            now=datetime.now(UTC),
+        )
+        await self._patch_status(raw, {"observedGeneration": generation, "conditions": conditions})
+
+    async def _write_policy_status(self, raw: Obj, policy: Policy) -> None:
+        current = dict(raw.get("status") or {})
+        generation = meta(raw).get("generation")
+        result = PassResult(
+            selected=len(self.reports),
+            failures=dict(self.failures),
+            rejected=dict(self.rejected),
+            retrying=dict(self.retrying),
+            conflicts=dict(self.conflicts),
+            blocked=dict(self.blocked),
+            azure=self._azure_condition(policy),
         )
         status: dict[str, Any] = {"observedGeneration": generation}
-        if policy is not None:
-            if self.conflicts:
-                owners = sorted(set(self.conflicts.values()))
-                message = (
-                    f"namespaces {_names(sorted(self.conflicts))} are enforced by "
-                    f"{_names(owners)}, which sorts first by name"
-                )
-                conditions = set_condition(
-                    conditions,
-                    type_="BaselineConflict",
-                    status=True,
-                    reason="OtherPolicyEnforces",
-                    message=message,
-                    generation=generation,
-                    now=now,
-                )
-            else:
-                conditions = set_condition(
-                    conditions,
-                    type_="BaselineConflict",
-                    status=False,
-                    reason="NoConflict",
-                    message="no other policy enforces these namespaces",
-                    generation=generation,
-                    now=now,
-                )
-            if policy.azure is None:
-                conditions = remove_condition(conditions, "AzureConfigurationRead")
-            else:
-                conditions = set_condition(
-                    conditions,
-                    type_="AzureConfigurationRead",
-                    status=self.azure_error is None,
-                    reason="Read" if self.azure_error is None else self.azure_error_reason,
-                    message=self.azure_error
-                    or f"managed cluster {policy.azure.cluster_name} was read and judged",
-                    generation=generation,
-                    now=now,
-                )
-            status.update(policy_aggregate(self.reports.values()))
-            status["cluster"] = cluster_results(self.cluster_findings)
-        status["conditions"] = conditions
+        status.update(policy_aggregate(self.reports.values()))
+        status["cluster"] = cluster_results(self.cluster_findings)
+        status["conditions"] = policy_conditions(
+            current.get("conditions") or [], result, generation=generation, now=datetime.now(UTC)
+        )
+        await self._patch_status(raw, status)
+
+    async def _patch_status(self, raw: Obj, status: dict[str, Any]) -> None:
+        current = dict(raw.get("status") or {})
         if all(current.get(key) == value for key, value in status.items()):
             return
         try:
-            await asyncio.to_thread(self.writer.patch_policy_status, self.name, status)
+            await asyncio.to_thread(self.state.writer.patch_policy_status, self.name, status)
         except WriteError as error:  # retried on the next pass (an event or the periodic one)
             log.warning(
                 "Failed to write AksChecklistPolicy status", policy=self.name, error=str(error)
             )
+            self.queue.mark(None)
             return
-        if ready[0] is False and (current_ready(current) != (False, ready[1])):
+        ready, before = _ready(status), _ready(current)
+        if ready is not None and not ready[0] and (before is None or before[:2] != ready[:2]):
             kopf.warn(_body(raw), reason=ready[1], message=ready[2])
 
-    def _export_metrics(self) -> None:
-        failures: Counter[tuple[str, str]] = Counter()
-        states: Counter[tuple[str, str]] = Counter()
-        for namespace, report in self.reports.items():
-            NAMESPACE_SCORE.labels(policy=self.name, namespace=namespace).set(report.score)
-            for rule, severity, count in report.failures:
-                failures[(rule, severity)] += count
-            baseline = report.status.get("baseline", {})
-            for kind in ("networkPolicy", "limitRange", "resourceQuota"):
-                states[(kind, baseline.get(kind, "Missing"))] += 1
-        for (rule, severity), count in failures.items():
-            RULE_FAILURES.labels(policy=self.name, rule=rule, severity=severity).set(count)
-        for (kind, state), count in states.items():
-            BASELINE_OBJECTS.labels(policy=self.name, kind=kind, state=state).set(count)
+
+def full_pass_interval(policy: Policy | None, now: datetime) -> float:
+    """Seconds until the next full pass: ``reevaluateEvery``, or sooner when a waiver lapses."""
+    if policy is None:
+        return 600.0
+    seconds = policy.reevaluate_every.total_seconds()
+    if any(w.expires for w in policy.waivers):
+        # Waivers expire at midnight UTC; come back then so they lapse without an event.
+        midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+        seconds = min(seconds, (midnight - now).total_seconds() + 1)
+    return max(seconds, 1.0)
 
 
 def _body(raw: Mapping[str, Any]) -> kopf.Body:
@@ -544,14 +490,14 @@ def _body(raw: Mapping[str, Any]) -> kopf.Body:
     return kopf.Body(cast("kopf.RawBody", raw))
 
 
-async def _until(stopped: kopf.DaemonStopped) -> None:
-    await stopped.wait()
-
-
-def current_ready(status: Mapping[str, Any]) -> tuple[bool, str] | None:
+def _ready(status: Mapping[str, Any]) -> tuple[bool, str, str] | None:
     for condition in status.get("conditions") or ():
         if condition.get("type") == "Ready":
-            return (condition.get("status") == "True", str(condition.get("reason")))
+            return (
+                condition.get("status") == "True",
+                str(condition.get("reason")),
+                str(condition.get("message")),
+            )
     return None
 
 

@@ -1,9 +1,16 @@
 """Every write the operator makes, counted, and nothing else.
 
-Baseline objects are server-side applied with our field manager; deletes
-carry a uid precondition so that only the very object we saw (with our
-label) can be deleted. Each call increments ``aks_checklist_api_writes_total``
-so an idle cluster can be proven to cost zero writes.
+New baseline objects are created (POST), so an object someone else made in the
+meantime is never taken over: the create fails with 409 instead. Updates are
+server-side applies that carry the resourceVersion the plan judged, and deletes
+carry its uid and resourceVersion: only the very object we saw, with our label,
+can change. Each call increments ``aks_checklist_api_writes_total`` so an idle
+cluster can be proven to cost zero writes.
+
+Errors are classified for the retry logic: throttling (429, with its
+Retry-After), server errors, timeouts and lost connections are transient, as
+is a 409 (the object changed since it was judged: judge again); anything else
+the API refused (400, 403, 422) is a rejection that retrying will not fix.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import urllib3
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
@@ -24,17 +32,35 @@ APPLY = "application/apply-patch+yaml"
 MERGE = "application/merge-patch+json"
 
 
+TRANSIENT_STATUSES = frozenset({0, 409, 429, 500, 502, 503, 504})
+
+
 @dataclass
 class WriteError(Exception):
     kind: str
     namespace: str | None
     name: str
-    status: int
+    status: int  # 0 when no HTTP answer came back (timeout, connection lost)
     reason: str
+    retry_after: float | None = None
+
+    @property
+    def transient(self) -> bool:
+        return self.status in TRANSIENT_STATUSES
 
     def __str__(self) -> str:
         where = f"{self.namespace}/{self.name}" if self.namespace else self.name
-        return f"{self.kind} {where} was rejected ({self.status}): {self.reason}"
+        verb = "could not be written" if self.transient else "was rejected"
+        return f"{self.kind} {where} {verb} ({self.status or 'no answer'}): {self.reason}"
+
+
+def _retry_after(error: ApiException) -> float | None:
+    headers = error.headers or {}
+    value = headers.get("Retry-After") if hasattr(headers, "get") else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _reason(error: ApiException) -> str:
@@ -49,6 +75,7 @@ class Writer:
         self.core = client.CoreV1Api(api)
         self.networking = client.NetworkingV1Api(api)
         self.policy = client.PolicyV1Api(api)
+        self.apps = client.AppsV1Api(api)
         self.custom = client.CustomObjectsApi(api)
 
     def _call(
@@ -65,50 +92,65 @@ class Writer:
         try:
             return call()
         except ApiException as error:
-            # 404: already gone. 409 on delete: the uid precondition failed, so the
-            # object is not the one we saw; either way there is nothing for us to do.
-            if missing_ok and error.status in (404, 409):
+            # 404 on delete: already gone, nothing to do.
+            if missing_ok and error.status == 404:
                 return None
-            raise WriteError(kind, namespace, name, error.status, _reason(error)) from error
+            raise WriteError(
+                kind, namespace, name, error.status, _reason(error), _retry_after(error)
+            ) from error
+        except (OSError, urllib3.exceptions.HTTPError) as error:
+            raise WriteError(kind, namespace, name, 0, str(error)) from error
 
     # -- baseline objects -------------------------------------------------------------------
 
-    def apply(self, body: dict[str, Any]) -> str | None:
-        """Server-side applies ``body``; returns the uid of the object."""
-        kind = body["kind"]
-        namespace, name = body["metadata"]["namespace"], body["metadata"]["name"]
-        patch = {
-            "NetworkPolicy": self.networking.patch_namespaced_network_policy,
-            "LimitRange": self.core.patch_namespaced_limit_range,
-            "ResourceQuota": self.core.patch_namespaced_resource_quota,
-            "PodDisruptionBudget": self.policy.patch_namespaced_pod_disruption_budget,
-        }[kind]
+    def _baseline_call(self, kind: str, verb: str) -> Callable[..., Any]:
+        api = {
+            "NetworkPolicy": (self.networking, "network_policy"),
+            "LimitRange": (self.core, "limit_range"),
+            "ResourceQuota": (self.core, "resource_quota"),
+            "PodDisruptionBudget": (self.policy, "pod_disruption_budget"),
+        }
+        target, suffix = api[kind]
+        method: Callable[..., Any] = getattr(target, f"{verb}_namespaced_{suffix}")
+        return method
+
+    def create(self, body: dict[str, Any]) -> str | None:
+        """Creates ``body``; fails with a 409 WriteError when the name is taken. Returns the uid."""
+        kind, namespace, name = _where(body)
+        create = self._baseline_call(kind, "create")
+        created = self._call(
+            kind,
+            "create",
+            namespace,
+            name,
+            lambda: create(namespace, body, field_manager=FIELD_MANAGER),
+        )
+        return _uid(created)
+
+    def update(self, body: dict[str, Any], resource_version: str | None) -> str | None:
+        """Applies ``body`` over our own object, only if it is still at ``resource_version``."""
+        kind, namespace, name = _where(body)
+        body = {**body, "metadata": {**body["metadata"], "resourceVersion": resource_version}}
+        patch = self._baseline_call(kind, "patch")
         applied = self._call(
             kind,
             "apply",
             namespace,
             name,
+            # force: the fields are ours (the label and the resourceVersion prove it), and
+            # another manager's claim on them (a kubectl edit) is the drift being repaired.
             lambda: patch(
-                name,
-                namespace,
-                body,
-                field_manager=FIELD_MANAGER,
-                force=True,
-                _content_type=APPLY,
+                name, namespace, body, field_manager=FIELD_MANAGER, force=True, _content_type=APPLY
             ),
         )
-        metadata = getattr(applied, "metadata", None)
-        return str(metadata.uid) if metadata is not None and metadata.uid else None
+        return _uid(applied)
 
-    def delete(self, kind: str, namespace: str, name: str, uid: str | None) -> None:
-        remove = {
-            "NetworkPolicy": self.networking.delete_namespaced_network_policy,
-            "LimitRange": self.core.delete_namespaced_limit_range,
-            "ResourceQuota": self.core.delete_namespaced_resource_quota,
-            "PodDisruptionBudget": self.policy.delete_namespaced_pod_disruption_budget,
-        }[kind]
+    def delete(
+        self, kind: str, namespace: str, name: str, uid: str | None, resource_version: str | None
+    ) -> None:
+        remove = self._baseline_call(kind, "delete")
         options = client.V1DeleteOptions(
-            preconditions=client.V1Preconditions(uid=uid) if uid else None
+            preconditions=client.V1Preconditions(uid=uid, resource_version=resource_version)
         )
         self._call(
             kind,
@@ -118,6 +160,19 @@ class Writer:
             lambda: remove(name, namespace, body=options),
             missing_ok=True,
         )
+
+    def owner_uid(self, kind: str, namespace: str, name: str) -> str | None:
+        """The live uid of a Deployment or StatefulSet (a read), or None when it is gone."""
+        read = {
+            "Deployment": self.apps.read_namespaced_deployment,
+            "StatefulSet": self.apps.read_namespaced_stateful_set,
+        }[kind]
+        try:
+            return _uid(read(name, namespace))
+        except ApiException as error:
+            if error.status == 404:
+                return None
+            raise WriteError(kind, namespace, name, error.status, _reason(error)) from error
 
     # -- reports and policy status ----------------------------------------------------------
 
@@ -212,3 +267,12 @@ class Writer:
     def server_version(self) -> str:
         info = client.VersionApi(self.core.api_client).get_code()
         return str(info.git_version)
+
+
+def _where(body: dict[str, Any]) -> tuple[str, str, str]:
+    return body["kind"], body["metadata"]["namespace"], body["metadata"]["name"]
+
+
+def _uid(obj: Any) -> str | None:
+    metadata = getattr(obj, "metadata", None)
+    return str(metadata.uid) if metadata is not None and metadata.uid else None

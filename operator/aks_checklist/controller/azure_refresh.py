@@ -1,0 +1,77 @@
+"""Reads a policy's AKS cluster from Azure in a task of its own, off the reconcile pass.
+
+ARM and Entra can be slow or hang; awaited inside a pass, one slow read would
+stall every namespace of the policy. The refresh runs beside the worker with an
+overall timeout, keeps the last result, and wakes the worker when it is done so
+the policy status shows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import structlog
+
+from aks_checklist import azure
+from aks_checklist.checks.model import Finding
+from aks_checklist.policy import AzureTarget
+
+log = structlog.get_logger("aks_checklist.azure")
+TIMEOUT_SECONDS = 60.0
+
+
+@dataclass
+class AzureRefresh:
+    on_done: Callable[[], None]
+    timeout: float = TIMEOUT_SECONDS
+    findings: list[Finding] | None = None
+    error: str | None = None
+    reason: str = "ReadFailed"
+    target: AzureTarget | None = None
+    _task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def current(self, target: AzureTarget | None) -> list[Finding]:
+        """The findings to report now: the last read of ``target``, or what says none was made."""
+        if target is None:
+            return azure.not_configured()
+        if target != self.target:
+            return []
+        return list(self.findings or [])
+
+    def start(self, target: AzureTarget | None, today: date) -> None:
+        """Starts a read of ``target`` unless one is already under way."""
+        if target is None:
+            self.target, self.findings, self.error = None, None, None
+            return
+        if self.running:
+            return
+        if target != self.target:
+            self.findings, self.error = None, None
+        self.target = target
+        self._task = asyncio.create_task(self._read(target, today))
+
+    async def _read(self, target: AzureTarget, today: date) -> None:
+        try:
+            self.findings = await asyncio.wait_for(azure.judge(target, today), self.timeout)
+            self.error = None
+        except TimeoutError:
+            self.error = (
+                f"Azure did not answer for managed cluster {target} within {self.timeout:g}s"
+            )
+            self.reason = "Timeout"
+            log.warning("Timed out reading the managed cluster from Azure", target=str(target))
+        except azure.AzureError as error:
+            self.error, self.reason = str(error), error.reason
+            log.warning("Failed to read the managed cluster from Azure", error=str(error))
+        self.on_done()
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()

@@ -1,0 +1,92 @@
+"""Carries out a plan's actions in order and says what each one did.
+
+The plan decided; this module only writes. A failed write does not stop the
+ones after it (they are independent), and every outcome, good or bad, goes
+back to the caller, whose report and conditions are built from outcomes, not
+from intentions. Before a PodDisruptionBudget owned by a workload is created,
+the workload's uid is confirmed with the API server: a ghost left in an index
+would otherwise get a budget the garbage collector deletes again at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any, cast
+
+import kopf
+import structlog
+
+from aks_checklist.baseline.plan import Action, Outcome
+from aks_checklist.kube.writer import WriteError, Writer
+
+log = structlog.get_logger("aks_checklist.executor")
+
+
+async def execute(writer: Writer, actions: Sequence[Action], policy: str) -> list[Outcome]:
+    outcomes = []
+    for action in actions:
+        try:
+            uid = await asyncio.to_thread(_perform, writer, action)
+        except WriteError as error:
+            log.warning(
+                f"Failed to write {action.kind}",
+                namespace=action.namespace,
+                name=action.name,
+                verb=action.verb,
+                error=str(error),
+            )
+            outcomes.append(Outcome(action, str(error), error.transient, error.retry_after))
+            continue
+        except OwnerGoneError as gone:
+            outcomes.append(Outcome(action, str(gone), transient=True))
+            continue
+        outcomes.append(Outcome(action))
+        log.info(
+            f"{action.past_tense} {action.kind}",
+            namespace=action.namespace,
+            name=action.name,
+            policy=policy,
+            reason=action.reason,
+        )
+        if uid:
+            kopf.info(
+                _body(action, uid),
+                reason=action.past_tense,
+                message=f"{action.past_tense} by AksChecklistPolicy {policy}: {action.reason}",
+            )
+    return outcomes
+
+
+class OwnerGoneError(Exception):
+    pass
+
+
+def _perform(writer: Writer, action: Action) -> str | None:
+    """Executes one action; returns the uid of a created or updated object."""
+    if action.verb == "delete":
+        writer.delete(
+            action.kind, action.namespace, action.name, action.uid, action.resource_version
+        )
+        return None
+    assert action.body is not None
+    if action.verb == "update":
+        return writer.update(action.body, action.resource_version)
+    for owner in action.body["metadata"].get("ownerReferences") or ():
+        if owner["kind"] in ("Deployment", "StatefulSet"):
+            live = writer.owner_uid(owner["kind"], action.namespace, owner["name"])
+            if live != owner["uid"]:
+                raise OwnerGoneError(
+                    f"{owner['kind']} {owner['name']} is no longer the object that was judged"
+                )
+    return writer.create(action.body)
+
+
+def _body(action: Action, uid: str) -> kopf.Body:
+    api_version = action.body["apiVersion"] if action.body else "v1"
+    raw: dict[str, Any] = {
+        "apiVersion": api_version,
+        "kind": action.kind,
+        "metadata": {"name": action.name, "namespace": action.namespace, "uid": uid},
+    }
+    return kopf.Body(cast("kopf.RawBody", raw))

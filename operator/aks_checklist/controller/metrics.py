@@ -1,0 +1,58 @@
+"""One policy's Prometheus series, removed again when they stop applying.
+
+A gauge set once stays until it is removed: a namespace that was deleted or
+left the selector, a rule that stopped failing, a baseline state that no
+namespace is in any more would keep their last value, and alerts on them
+would never resolve. Each export therefore removes the series it exported
+last time and does not export now.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+
+from prometheus_client import Gauge
+
+from aks_checklist.baseline.kinds import SINGLETONS
+from aks_checklist.observability import BASELINE_OBJECTS, NAMESPACE_SCORE, RULE_FAILURES
+from aks_checklist.report import NamespaceReport
+
+
+class PolicyMetrics:
+    def __init__(self, policy: str) -> None:
+        self.policy = policy
+        self._exported: dict[Gauge, set[tuple[str, ...]]] = {}
+
+    def export(self, reports: Mapping[str, NamespaceReport]) -> None:
+        values: dict[Gauge, dict[tuple[str, ...], float]] = {
+            NAMESPACE_SCORE: {},
+            RULE_FAILURES: {},
+            BASELINE_OBJECTS: {},
+        }
+        failures: Counter[tuple[str, str]] = Counter()
+        states: Counter[tuple[str, str]] = Counter()
+        for namespace, report in reports.items():
+            values[NAMESPACE_SCORE][(self.policy, namespace)] = report.score
+            for rule, severity, count in report.failures:
+                failures[(rule, severity)] += count
+            baseline = report.status.get("baseline", {})
+            for kind in SINGLETONS:
+                states[(kind.status_key, baseline.get(kind.status_key, "Missing"))] += 1
+        for (rule, severity), count in failures.items():
+            values[RULE_FAILURES][(self.policy, rule, severity)] = count
+        for (kind_key, state), count in states.items():
+            values[BASELINE_OBJECTS][(self.policy, kind_key, state)] = count
+        for gauge, series in values.items():
+            for labels, value in series.items():
+                gauge.labels(*labels).set(value)
+            for stale in self._exported.get(gauge, set()) - set(series):
+                gauge.remove(*stale)
+            self._exported[gauge] = set(series)
+
+    def clear(self) -> None:
+        """Removes every series of this policy (its worker stopped)."""
+        for gauge, series in self._exported.items():
+            for labels in series:
+                gauge.remove(*labels)
+        self._exported.clear()
