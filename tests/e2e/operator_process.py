@@ -30,11 +30,13 @@ class OperatorProcess:
         log_path: Path,
         env: dict[str, str] | None = None,
         peering: str | None = None,
+        namespaces: tuple[str, ...] = (),
     ) -> None:
         self.kubeconfig = kubeconfig
         self.log_path = log_path
         self.env = dict(env or {})
         self.peering_args = [f"--peering={peering}"] if peering else ["--standalone"]
+        self.scope_args = [f"--namespace={ns}" for ns in namespaces] or ["--all-namespaces"]
         self.process: subprocess.Popen[bytes] | None = None
         self.metrics_port = 0
         self.health_port = 0
@@ -50,7 +52,7 @@ class OperatorProcess:
                 "aks_checklist",
                 "run",
                 *self.peering_args,
-                "--all-namespaces",
+                *self.scope_args,
                 "--operator-namespace",
                 OPERATOR_NAMESPACE,
                 "--metrics-port",

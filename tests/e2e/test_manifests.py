@@ -15,7 +15,7 @@ YAML_FILES = sorted(path for path in MANIFESTS.rglob("*.yaml") if path.name != "
 @pytest.fixture(scope="module")
 def prepared(crds: Cluster) -> Cluster:
     """CRDs and namespaces the manifests refer to, created for real (dry runs create nothing)."""
-    crds.kubectl("apply", "-f", str(MANIFESTS / "base" / "kopf-peering-crd.yaml"))
+    crds.kubectl("apply", "-f", str(REPO / "crds" / "clusterkopfpeerings.yaml"))
     crds.kubectl("apply", "-f", str(REPO / "tests" / "e2e" / "fixtures" / "gitops-crds.yaml"))
     crds.kubectl(
         "wait",

@@ -319,14 +319,20 @@ def test_metrics_expose_scores_writes_and_durations(
         ns = create_namespace(crds, f"ns-{selector_label}", selector_label)
         crds.apply(bad_deployment("web", ns))
         eventually(lambda: (s := report(crds, name, ns)) and s.get("workloads") == 1, what="report")
-        text = operator.metrics()
+        # The pass's duration is observed when it ends, a little after its reports are written.
+        duration = f'aks_checklist_reconcile_duration_seconds_count{{policy="{name}"}}'
+
+        def after_the_pass() -> str | None:
+            text = operator.metrics()
+            return text if duration in text else None
+
+        text = eventually(after_the_pass, what="the reconcile duration of the pass")
         assert (
             f'aks_checklist_rule_failures{{policy="{name}",rule="APP-01/liveness-probe",'
             'severity="Medium"}' in text
         )
         assert f'aks_checklist_namespace_score{{namespace="{ns}",policy="{name}"}}' in text
         assert 'aks_checklist_api_writes_total{kind="NetworkPolicy",verb="create"}' in text
-        assert f'aks_checklist_reconcile_duration_seconds_count{{policy="{name}"}}' in text
         assert (
             f'aks_checklist_baseline_objects{{kind="limitRange",policy="{name}",state="Managed"}}'
             in text

@@ -38,7 +38,7 @@ def admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         cluster = Cluster(plane.kubeconfig, plane.binaries.kubectl, plane)
         # CRDs first: the peering object in the same kustomization needs its CRD established.
         cluster.kubectl("apply", "-k", str(REPO / "crds"))
-        cluster.kubectl("apply", "-f", str(REPO / "manifests" / "base" / "kopf-peering-crd.yaml"))
+        cluster.kubectl("apply", "-f", str(REPO / "crds" / "clusterkopfpeerings.yaml"))
         cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd", "--all")
         cluster.kubectl("apply", "-k", str(REPO / "manifests" / "base"))
         yield cluster
