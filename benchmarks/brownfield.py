@@ -58,7 +58,8 @@ def workload(
         },
     }
     if kind == "StatefulSet":
-        spec["serviceName"] = name
+        # Parallel: OrderedReady would wait for each Pod to be Ready, which needs a kubelet.
+        spec.update(serviceName=name, podManagementPolicy="Parallel")
     return {
         "apiVersion": "apps/v1",
         "kind": kind,

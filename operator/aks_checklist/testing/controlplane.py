@@ -23,7 +23,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 from aks_checklist.testing import certs
 from aks_checklist.testing.binaries import Binaries, find_binaries
@@ -129,6 +129,32 @@ class ControlPlane:
         self._processes.clear()
         if self._own_workdir:
             subprocess.run(["rm", "-rf", str(self.workdir)], check=False)
+
+    # -- chaos: what the e2e suite does to a running control plane --------------------------
+
+    def restart_apiserver(self, timeout: float = 120.0, down_seconds: float = 0.0) -> None:
+        """Kills kube-apiserver (every watch breaks), waits ``down_seconds``, starts it again.
+
+        SIGKILL, as a crash or an OOM kill would: a graceful shutdown drains connections and,
+        with a paused client on the other end, takes longer than the tests want to wait.
+        """
+        for index, (name, process, log) in enumerate(self._processes):
+            if name == "kube-apiserver":
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                log.close()
+                del self._processes[index]
+                break
+        time.sleep(down_seconds)
+        self._start_apiserver(self.binaries, timeout)
+
+    def compact_etcd(self) -> int:
+        """Compacts etcd at its current revision, so no watch can resume from before; returns it."""
+        base = f"http://127.0.0.1:{self.etcd_port}/v3"
+        status = _post_json(f"{base}/maintenance/status", {})
+        revision = int(status["header"]["revision"])
+        _post_json(f"{base}/kv/compaction", {"revision": revision, "physical": True})
+        return revision
 
     # -- processes ---------------------------------------------------------------------------
 
@@ -324,3 +350,13 @@ def _http_ok(url: str, *, verify: bool = True) -> bool:
             return bool(response.status == 200)
     except (urllib.error.URLError, OSError):
         return False
+
+
+def _post_json(url: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A call to etcd's JSON gateway (loopback, plain HTTP)."""
+    request = urllib.request.Request(  # noqa: S310  # a loopback URL we built ourselves
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310  # same
+        answer: dict[str, Any] = json.loads(response.read())
+        return answer
