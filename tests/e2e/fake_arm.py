@@ -17,6 +17,7 @@ import json
 import re
 import ssl
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -32,6 +33,8 @@ TOKEN = "fake-arm-token"
 UNREACHABLE_RESOURCE_GROUP = "unreachable-rg"
 FORBIDDEN_RESOURCE_GROUP = "forbidden-rg"
 UNAVAILABLE_RESOURCE_GROUP = "unavailable-rg"
+STALLING_RESOURCE_GROUP = "stalling-rg"  # answers only after STALL_SECONDS, like a hung ARM
+STALL_SECONDS = 120.0
 
 _CLUSTER_PATH = re.compile(
     r"^/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<group>[^/]+)"
@@ -165,6 +168,9 @@ class FakeArm:
                 "The client has no permission to perform action "
                 "'Microsoft.ContainerService/managedClusters/read' on this scope.",
             )
+        if group == STALLING_RESOURCE_GROUP:
+            time.sleep(STALL_SECONDS)
+            return 503, _error("GatewayTimeout", "The gateway did not receive a response in time.")
         if group == UNAVAILABLE_RESOURCE_GROUP:
             return 503, _error("ServiceUnavailable", "The service is temporarily unavailable.")
         key = _lower((match["subscription"], match["group"], match["name"]))

@@ -9,6 +9,7 @@ the policy status shows it.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,13 +21,13 @@ from aks_checklist.checks.model import Finding
 from aks_checklist.policy import AzureTarget
 
 log = structlog.get_logger("aks_checklist.azure")
-TIMEOUT_SECONDS = 60.0
+TIMEOUT_ENV = "AKS_CHECKLIST_AZURE_TIMEOUT"  # seconds a whole read may take; default 60
 
 
 @dataclass
 class AzureRefresh:
     on_done: Callable[[], None]
-    timeout: float = TIMEOUT_SECONDS
+    timeout: float = field(default_factory=lambda: float(os.environ.get(TIMEOUT_ENV, "60")))
     findings: list[Finding] | None = None
     error: str | None = None
     reason: str = "ReadFailed"
