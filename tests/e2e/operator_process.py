@@ -31,12 +31,14 @@ class OperatorProcess:
         env: dict[str, str] | None = None,
         peering: str | None = None,
         namespaces: tuple[str, ...] = (),
+        extra_args: tuple[str, ...] = (),
     ) -> None:
         self.kubeconfig = kubeconfig
         self.log_path = log_path
         self.env = dict(env or {})
         self.peering_args = [f"--peering={peering}"] if peering else ["--standalone"]
         self.scope_args = [f"--namespace={ns}" for ns in namespaces] or ["--all-namespaces"]
+        self.scope_args += extra_args
         self.process: subprocess.Popen[bytes] | None = None
         self.metrics_port = 0
         self.health_port = 0

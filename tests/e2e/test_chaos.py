@@ -161,3 +161,49 @@ def test_a_sigkilled_operator_restarted_mid_pass_finishes_the_job(
     eventually(lambda: settled(cluster, name, namespaces), timeout=120, what="every namespace")
     wait_baseline(cluster, namespaces[-1])
     no_orphans(cluster, set(namespaces))
+
+
+def test_the_standby_takes_over_within_30s_when_the_active_replica_is_sigkilled(
+    chaos_cluster: Cluster, tmp_path: Path
+) -> None:
+    cluster = chaos_cluster
+    label = uuid.uuid4().hex[:10]
+    peering = f"chaos-{label}"
+    cluster.apply(
+        {"apiVersion": "kopf.dev/v1", "kind": "ClusterKopfPeering", "metadata": {"name": peering}}
+    )
+    replicas = [
+        OperatorProcess(
+            cluster.kubeconfig,
+            tmp_path / f"{role}.log",
+            peering=peering,
+            extra_args=(f"--priority={priority}",),
+        )
+        for role, priority in (("active", 200), ("standby", 100))
+    ]
+    for replica in replicas:
+        replica.start()
+    active, standby = replicas
+    name = f"p-{label}"
+    try:
+        cluster.apply(policy_body(name, label))
+        first = create_namespace(cluster, f"peer-{label}-a", label)
+        wait_baseline(cluster, first, timeout=60)
+        assert "Created NetworkPolicy" in active.log_tail(400)
+        assert "Created NetworkPolicy" not in standby.log_tail(400)
+
+        assert active.process is not None
+        os.killpg(active.process.pid, signal.SIGKILL)
+        active.process.wait()
+        active.process = None
+        killed = time.monotonic()
+        second = create_namespace(cluster, f"peer-{label}-b", label)
+        wait_baseline(cluster, second, timeout=60)
+        took = time.monotonic() - killed
+        assert took <= 30, f"the standby took {took:.0f}s to take over"
+        assert settled(cluster, name, [first, second])
+        no_orphans(cluster, {first, second})
+    finally:
+        cluster.kubectl("delete", "akspolicy", name, "--timeout=60s", check=False)
+        for replica in replicas:
+            replica.stop()

@@ -43,6 +43,14 @@ def register(subparsers: Any) -> None:
         help="peering priority (default: random, so replicas never tie)",
     )
     parser.add_argument(
+        "--peering-lifetime",
+        type=int,
+        default=20,
+        metavar="SECONDS",
+        help="how long a replica's peering record counts as alive; a standby takes over at most "
+        "this long after the active replica died (default 20; Kopf's own default is 60)",
+    )
+    parser.add_argument(
         "--liveness", metavar="URL", help="liveness endpoint, e.g. http://0.0.0.0:8080/healthz"
     )
     parser.add_argument(
@@ -81,7 +89,9 @@ def handle(args: argparse.Namespace) -> int:
         priority=priority,
         liveness_endpoint=args.liveness,
         memo=kopf.Memo(
-            operator_namespace=args.operator_namespace, watched_namespaces=tuple(args.namespace)
+            operator_namespace=args.operator_namespace,
+            watched_namespaces=tuple(args.namespace),
+            peering_lifetime=args.peering_lifetime,
         ),
     )
     return 0

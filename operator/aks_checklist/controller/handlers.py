@@ -52,6 +52,8 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.posting.level = logging.INFO
     settings.watching.server_timeout = 300
     settings.queueing.worker_limit = None
+    # A standby takes over once the active replica's record expires: keep that short.
+    settings.peering.lifetime = int(memo.get("peering_lifetime", 20))
     api = api_client()
     memo.state = OperatorState(
         writer=Writer(api),
