@@ -197,6 +197,7 @@ def main() -> int:
         bench.apply_policy(
             "brownfield",
             {"enforcement": "Enforce", "namespaceSelector": {"matchLabels": {BENCH_LABEL: RUN}}},
+            timeout=900,  # Ready comes at the end of the first pass over every namespace
         )
         while True:
             reports = {

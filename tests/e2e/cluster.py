@@ -56,6 +56,18 @@ class Cluster:
         body = manifest if isinstance(manifest, str) else json.dumps(manifest)
         self.kubectl("apply", "-f", "-", stdin=body)
 
+    def install_crds(self) -> None:
+        """Applies crds/ (ours and Kopf's peering CRD) and waits until they are served."""
+        self.kubectl("apply", "-k", str(REPO / "crds"))
+        self.kubectl(
+            "wait",
+            "--for=condition=Established",
+            "--timeout=60s",
+            "crd",
+            "-l",
+            "app.kubernetes.io/part-of=aks-checklist-operator",
+        )
+
     def api(self) -> pykube.HTTPClient:
         return pykube.HTTPClient(pykube.KubeConfig.from_file(str(self.kubeconfig)))
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from aks_checklist.testing import ControlPlane
-from tests.e2e.cluster import REPO, Cluster
+from tests.e2e.cluster import Cluster
 from tests.e2e.fake_arm import FakeArm
 from tests.e2e.operator_process import OPERATOR_NAMESPACE, OperatorProcess
 
@@ -42,13 +42,7 @@ def cluster() -> Iterator[Cluster]:
 
 @pytest.fixture(scope="session")
 def crds(cluster: Cluster) -> Cluster:
-    cluster.kubectl("apply", "-k", str(REPO / "crds"))
-    cluster.kubectl(
-        "wait",
-        "--for=condition=Established",
-        "--timeout=60s",
-        *(f"crd/{name}" for name in CRD_NAMES),
-    )
+    cluster.install_crds()
     return cluster
 
 

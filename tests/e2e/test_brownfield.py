@@ -106,6 +106,19 @@ def report(cluster: Cluster, policy_name: str, namespace: str) -> dict[str, Any]
     return status or None
 
 
+def blocked_reason(cluster: Cluster, policy_name: str, namespace: str, key: str) -> str:
+    """Waits until the report shows baseline object ``key`` Blocked; returns why."""
+
+    def state() -> str | None:
+        baseline = (report(cluster, policy_name, namespace) or {}).get("baseline", {})
+        return baseline.get(key) if baseline.get(key) == "Blocked" else None
+
+    eventually(state, what=f"{key} reported Blocked in {namespace}")
+    baseline = (report(cluster, policy_name, namespace) or {})["baseline"]
+    reason: str = baseline["blocked"][0]["reason"]
+    return reason
+
+
 def restart_creates_every_pod(
     cluster: Cluster, namespace: str, deployment: str, selector: str
 ) -> None:
@@ -194,15 +207,9 @@ def test_a_limit_range_below_a_request_is_not_applied_and_rollouts_still_create_
     eventually(lambda: len(pods_of(crds, ns, "app=batch")) == 2, timeout=60, what="two Pods")
 
     with policy(crds, name, selector_label):
-        eventually(
-            lambda: (
-                (report(crds, name, ns) or {}).get("baseline", {}).get("limitRange") == "Blocked"
-            ),
-            what="the LimitRange reported Blocked",
-        )
+        reason = blocked_reason(crds, name, ns, "limitRange")
         assert managed(crds, "limitrange", ns) == set()
         assert managed(crds, "networkpolicy", ns) == {"aks-checklist-default-deny"}
-        reason = report(crds, name, ns)["baseline"]["blocked"][0]["reason"]  # type: ignore[index]
         assert "Deployment/batch" in reason
         restart_creates_every_pod(crds, ns, "batch", "app=batch")
 
@@ -218,14 +225,8 @@ def test_a_quota_below_current_usage_is_not_applied_and_rollouts_still_create_po
     hard = {"requests.cpu": "2", "requests.memory": "16Gi", "pods": "50"}
 
     with policy(crds, name, selector_label, baseline={"resourceQuota": {"hard": hard}}):
-        eventually(
-            lambda: (
-                (report(crds, name, ns) or {}).get("baseline", {}).get("resourceQuota") == "Blocked"
-            ),
-            what="the quota reported Blocked",
-        )
+        reason = blocked_reason(crds, name, ns, "resourceQuota")
         assert managed(crds, "resourcequota", ns) == set()
-        reason = report(crds, name, ns)["baseline"]["blocked"][0]["reason"]  # type: ignore[index]
         assert "requests.cpu: running Pods use 3" in reason
         restart_creates_every_pod(crds, ns, "web", "app=web")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from aks_checklist.testing import ControlPlane
-from tests.e2e.cluster import REPO, Cluster, eventually
+from tests.e2e.cluster import Cluster, eventually
 from tests.e2e.operator_process import OPERATOR_NAMESPACE, OperatorProcess
 from tests.e2e.policies import create_namespace, managed, policy_body, wait_baseline
 
@@ -33,14 +33,7 @@ def chaos_cluster() -> Iterator[Cluster]:
         cluster = Cluster(
             kubeconfig=plane.kubeconfig, kubectl_path=plane.binaries.kubectl, plane=plane
         )
-        cluster.kubectl("apply", "-k", str(REPO / "crds"))
-        cluster.kubectl(
-            "wait",
-            "--for=condition=Established",
-            "--timeout=60s",
-            "crd/akschecklistpolicies.akschecklist.io",
-            "crd/akscompliances.akschecklist.io",
-        )
+        cluster.install_crds()
         cluster.kubectl("create", "namespace", OPERATOR_NAMESPACE)
         yield cluster
 
@@ -128,15 +121,21 @@ def test_a_ghost_left_by_a_relist_is_dropped_within_one_resync(
     assert "Dropped ghost objects from the indexes" in operator.log_tail(400)
 
 
+def start_a_pass(cluster: Cluster, prefix: str) -> tuple[str, list[str]]:
+    """A policy and 20 namespaces for it; returns once the operator is working through them."""
+    label = uuid.uuid4().hex[:10]
+    name = f"p-{label}"
+    cluster.apply(policy_body(name, label))
+    namespaces = [create_namespace(cluster, f"{prefix}-{label}-{i}", label) for i in range(20)]
+    eventually(lambda: managed(cluster, "networkpolicy", namespaces[0]), what="the pass started")
+    return name, namespaces
+
+
 def test_an_api_server_restart_mid_pass_leaves_no_duplicate_and_no_orphan(
     chaos_cluster: Cluster, operator: OperatorProcess
 ) -> None:
     cluster = chaos_cluster
-    label = uuid.uuid4().hex[:10]
-    name = f"p-{label}"
-    cluster.apply(policy_body(name, label))
-    namespaces = [create_namespace(cluster, f"restart-{label}-{i}", label) for i in range(20)]
-    eventually(lambda: managed(cluster, "networkpolicy", namespaces[0]), what="the pass started")
+    name, namespaces = start_a_pass(cluster, "restart")
     plane_of(cluster).restart_apiserver(down_seconds=2)
     eventually(lambda: settled(cluster, name, namespaces), timeout=120, what="every namespace")
     no_orphans(cluster, set(namespaces))
@@ -148,11 +147,7 @@ def test_a_sigkilled_operator_restarted_mid_pass_finishes_the_job(
     chaos_cluster: Cluster, operator: OperatorProcess
 ) -> None:
     cluster = chaos_cluster
-    label = uuid.uuid4().hex[:10]
-    name = f"p-{label}"
-    cluster.apply(policy_body(name, label))
-    namespaces = [create_namespace(cluster, f"kill-{label}-{i}", label) for i in range(20)]
-    eventually(lambda: managed(cluster, "networkpolicy", namespaces[0]), what="the pass started")
+    name, namespaces = start_a_pass(cluster, "kill")
     assert operator.process is not None
     os.killpg(operator.process.pid, signal.SIGKILL)
     operator.process.wait()

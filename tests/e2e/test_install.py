@@ -207,13 +207,7 @@ def test_an_operator_watching_some_namespaces_reconciles_only_those(
     empty_cluster: Cluster, tmp_path: Path, selector_label: str
 ) -> None:
     cluster = empty_cluster
-    cluster.kubectl("apply", "-k", str(REPO / "crds"))
-    cluster.kubectl(
-        "wait",
-        "--for=condition=Established",
-        "--timeout=60s",
-        "crd/akschecklistpolicies.akschecklist.io",
-    )
+    cluster.install_crds()
     cluster.kubectl("create", "namespace", OPERATOR_NAMESPACE, check=False)
     watched = create_namespace(cluster, f"in-{selector_label}", selector_label)
     other = create_namespace(cluster, f"out-{selector_label}", selector_label)
