@@ -13,6 +13,7 @@ from aks_checklist.baseline.plan import Action, Outcome, Plan, State, plan_names
 from aks_checklist.checks.snapshot import Snapshot
 from aks_checklist.conditions import PassResult, policy_conditions, ready
 from aks_checklist.controller.backoff import Backoff
+from aks_checklist.controller.worker import _with_removals
 from aks_checklist.policy import parse_spec
 from tests.unit.checks.builders import NAMESPACE, container, deployment
 
@@ -270,3 +271,16 @@ def test_blocked_namespaces_raise_the_baseline_blocked_condition() -> None:
     blocked = next(c for c in conditions if c["type"] == "BaselineBlocked")
     assert (blocked["status"], blocked["reason"]) == ("True", "WouldBreakWorkloads")
     assert "shop: PodDisruptionBudget x" in blocked["message"]
+
+
+def test_a_report_patch_removes_a_blocked_list_that_no_longer_applies() -> None:
+    patch = _with_removals(
+        ["score", "baseline", "old"], {"score": 90, "baseline": {"limitRange": "Managed"}}
+    )
+    assert patch == {
+        "score": 90,
+        "baseline": {"limitRange": "Managed", "blocked": None},
+        "old": None,
+    }
+    kept = {"baseline": {"blocked": [{"kind": "LimitRange"}]}}
+    assert _with_removals(["baseline"], kept) == kept

@@ -93,7 +93,10 @@ def _register(watched: Watched) -> None:
     index.__name__ = index.__qualname__ = watched.index_id
     tap.__name__ = tap.__qualname__ = f"{watched.index_id}_tap"
     kopf.index(*_resource(watched), id=watched.index_id, when=when)(index)
-    kopf.on.event(*_resource(watched), id=f"{watched.index_id}_tap", when=when)(tap)
+    if watched is not POD_FOOTPRINTS:
+        # Controller-made Pods follow their workloads, whose own events (and the full pass)
+        # bring preflight round again; a pass per Pod would cost more than it finds.
+        kopf.on.event(*_resource(watched), id=f"{watched.index_id}_tap", when=when)(tap)
 
 
 def _content_changed(

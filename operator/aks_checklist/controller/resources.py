@@ -128,6 +128,7 @@ def footprint(body: Mapping[str, Any]) -> dict[str, Any]:
     """A Pod as preflight needs it: who owns it, its labels, its resources and whether it runs."""
     metadata = body.get("metadata", {})
     spec = body.get("spec") or {}
+    phase = (body.get("status") or {}).get("phase")
 
     def containers(section: str) -> list[dict[str, Any]]:
         return [
@@ -152,5 +153,6 @@ def footprint(body: Mapping[str, Any]) -> dict[str, Any]:
             "containers": containers("containers"),
             "initContainers": containers("initContainers"),
         },
-        "status": {"phase": (body.get("status") or {}).get("phase")},
+        # Only whether it still counts against quotas: phase changes of running Pods are noise.
+        "status": {"phase": phase} if phase in ("Succeeded", "Failed") else {},
     }

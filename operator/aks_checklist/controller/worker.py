@@ -144,6 +144,10 @@ class PolicyWorker:
             if work.full
             else set(work.namespaces)
         )
+        if work.full:  # what is said about namespaces that are gone goes with them
+            for registry in (self.failures, self.rejected, self.retrying, self.blocked):
+                for gone in set(registry) - targets - {""}:
+                    del registry[gone]
         for namespace in sorted(t for t in targets if self.state.watches(t)):
             try:
                 await self._reconcile_namespace(
@@ -506,9 +510,16 @@ def _failing_high(report: NamespaceReport) -> set[str]:
 
 
 def _with_removals(old_keys: Iterable[str], new: dict[str, Any]) -> dict[str, Any]:
-    """A merge patch body: keys present before but gone now are sent as null to remove them."""
+    """A merge patch body: keys present before but gone now are sent as null to remove them.
+
+    A merge patch merges nested maps too, so the one optional nested key, the
+    baseline's ``blocked`` list, is always sent: as null once nothing is blocked.
+    """
     patch = dict(new)
     for key in old_keys:
         if key not in new:
             patch[key] = None
+    baseline = patch.get("baseline")
+    if isinstance(baseline, dict) and "blocked" not in baseline:
+        patch["baseline"] = {**baseline, "blocked": None}
     return patch
