@@ -16,7 +16,8 @@ YAML_FILES = sorted(path for path in MANIFESTS.rglob("*.yaml") if path.name != "
 def prepared(crds: Cluster) -> Cluster:
     """CRDs and namespaces the manifests refer to, created for real (dry runs create nothing)."""
     crds.kubectl("apply", "-f", str(REPO / "crds" / "clusterkopfpeerings.yaml"))
-    crds.kubectl("apply", "-f", str(REPO / "tests" / "e2e" / "fixtures" / "gitops-crds.yaml"))
+    for fixture in ("gitops-crds.yaml", "monitoring-crds.yaml"):
+        crds.kubectl("apply", "-f", str(REPO / "tests" / "e2e" / "fixtures" / fixture))
     crds.kubectl(
         "wait",
         "--for=condition=Established",
@@ -24,6 +25,8 @@ def prepared(crds: Cluster) -> Cluster:
         "crd/clusterkopfpeerings.kopf.dev",
         "crd/applications.argoproj.io",
         "crd/kustomizations.kustomize.toolkit.fluxcd.io",
+        "crd/prometheusrules.monitoring.coreos.com",
+        "crd/servicemonitors.monitoring.coreos.com",
     )
     for namespace in ("aks-checklist-system", "argocd", "flux-system"):
         crds.kubectl("create", "namespace", namespace, check=False)
@@ -35,7 +38,7 @@ def test_manifest_file_passes_server_dry_run(prepared: Cluster, path: Path) -> N
     prepared.kubectl("apply", "--dry-run=server", "-f", str(path))
 
 
-@pytest.mark.parametrize("overlay", ["base", "samples"])
+@pytest.mark.parametrize("overlay", ["base", "samples", "monitoring"])
 def test_kustomization_passes_server_dry_run(prepared: Cluster, overlay: str) -> None:
     prepared.kubectl("apply", "--dry-run=server", "-k", str(MANIFESTS / overlay))
 
