@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from aks_checklist import __version__
-from aks_checklist.commands import aks, checks, demo, run, scan
+from aks_checklist.commands import aks, checks, dashboard, demo, run, scan
 
 # Exit codes shared by every subcommand.
 EXIT_OK = 0
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in (run, scan, checks, aks, demo):
+    for command in (run, scan, checks, aks, demo, dashboard):
         command.register(subparsers)
     return parser
 
