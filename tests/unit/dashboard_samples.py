@@ -1,4 +1,4 @@
-"""AksChecklistPolicy and AksCompliance objects as the API server returns them, for the page tests."""
+"""AksChecklistPolicy and AksCompliance objects as the API server returns them, for page tests."""
 
 from __future__ import annotations
 
@@ -52,7 +52,9 @@ def policy(name: str = "baseline", **status: Any) -> dict[str, Any]:
     }
 
 
-def report(namespace: str, score: int = 71, policy_name: str = "baseline", **status: Any) -> dict[str, Any]:
+def report(
+    namespace: str, score: int = 71, policy_name: str = "baseline", **status: Any
+) -> dict[str, Any]:
     return {
         "apiVersion": "akschecklist.io/v1alpha1",
         "kind": "AksCompliance",
@@ -82,7 +84,12 @@ def report(namespace: str, score: int = 71, policy_name: str = "baseline", **sta
                     "resources": ["Deployment/legacy (app)"],
                     "message": "waived: vendor image",
                 },
-                {"rule": "RES-05/resource-quota", "severity": "Medium", "result": "Pass", "count": 1},
+                {
+                    "rule": "RES-05/resource-quota",
+                    "severity": "Medium",
+                    "result": "Pass",
+                    "count": 1,
+                },
             ],
             **status,
         },

@@ -12,6 +12,8 @@ from wsgiref.simple_server import WSGIServer
 from kubernetes import client
 from prometheus_client import make_wsgi_app
 
+# The operator's metrics live in the default registry that make_wsgi_app serves.
+from aks_checklist import observability  # noqa: F401
 from aks_checklist.dashboard.server import CachedLoader, dashboard_app, start_server, with_metrics
 from aks_checklist.dashboard.source import ClusterSource, api_client
 

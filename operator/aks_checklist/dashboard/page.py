@@ -30,6 +30,9 @@ KNOWN_COUNTERS = ("passed", "failed", "waived", "warned", "attested")
 NEEDS_FIX = frozenset({"Fail", "Error", "Warn"})
 DASH = "\N{EN DASH}"  # an unknown number
 # Conditions that are good when True; the others (BaselineConflict, BaselineBlocked) are bad then.
+QUIET_RESULTS = frozenset({"Pass", "NotApplicable"})
+# Namespaces whose findings are unfolded when the page opens (the worst ones).
+MAX_OPEN = 20
 POSITIVE_CONDITIONS = frozenset({"Ready", "AzureConfigurationRead"})
 
 STYLE = """
@@ -60,6 +63,7 @@ th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid var(-
 th { background: #eef1f5; font-weight: 600; font-size: .9rem; white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td .score { min-width: 7rem; }
+table.namespaces td:first-child { min-width: 12rem; }
 .badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: .8rem;
   font-weight: 600; color: #fff; background: var(--skip); white-space: nowrap; }
 .badge.Fail { background: var(--fail); } .badge.Warn { background: var(--warn); }
@@ -67,14 +71,14 @@ td .score { min-width: 7rem; }
 .badge.Attested { background: var(--attest); }
 .badge.ready-True { background: var(--pass); } .badge.ready-False { background: var(--fail); }
 .score { display: flex; align-items: center; gap: .5rem; }
-.bar { flex: 1; min-width: 3rem; height: .5rem; background: #e4e7ec; border-radius: 4px; }
-.bar span { display: block; height: 100%; border-radius: 4px; background: var(--pass); }
-.bar span.low { background: var(--fail); } .bar span.mid { background: var(--warn); }
+.score meter { flex: 1; min-width: 3rem; height: .8rem; }
 .alert { border: 1px solid var(--fail); background: #fef3f2; padding: .75rem; border-radius: 8px; }
 .muted { color: var(--muted); }
 details.namespace { background: var(--card); border: 1px solid var(--line); border-radius: 8px;
   margin: .5rem 0; padding: .25rem .75rem; }
 details.namespace > summary { cursor: pointer; padding: .4rem 0; font-weight: 600; }
+details.quiet { margin-top: .6rem; }
+details.quiet > summary { cursor: pointer; color: var(--muted); padding: .3rem 0; }
 article.finding { border-top: 1px solid var(--line); padding: .6rem 0; }
 article.finding header { display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; }
 article.finding p { margin: .3rem 0; }
@@ -125,14 +129,14 @@ def _humanize(key: str) -> str:
 
 
 def _score_cell(score: int | None) -> str:
+    """The score and a meter (colored by the browser from low/high/optimum: no inline style)."""
     if score is None:
         return DASH
-    width = max(0, min(100, score))
-    level = "low" if score < 60 else "mid" if score < 90 else "ok"
+    value = max(0, min(100, score))
     return (
         f'<div class="score"><strong>{score}</strong>'
-        f'<div class="bar" aria-hidden="true"><span class="{level}" '
-        f'style="width:{width}%"></span></div></div>'
+        f'<meter min="0" max="100" low="60" high="90" optimum="100" value="{value}" '
+        f'aria-hidden="true"></meter></div>'
     )
 
 
@@ -334,10 +338,30 @@ def _policy_section(policy: PolicyView, catalog: Catalog, rule_titles: Mapping[s
 def _cluster_table(
     rows: Sequence[ResultRow], catalog: Catalog, rule_titles: Mapping[str, str]
 ) -> str:
+    """Results to act on in a table; passing and not-applicable ones folded away below it."""
     if not rows:
         return '<p class="muted">No cluster-scope results in the policy status yet.</p>'
     order = {"Fail": 0, "Error": 1, "Warn": 2, "Waived": 3, "Attested": 4, "NotApplicable": 5}
     ordered = sorted(rows, key=lambda r: (order.get(r.result, 6), r.rule))
+    attention = [row for row in ordered if row.result not in QUIET_RESULTS]
+    quiet = [row for row in ordered if row.result in QUIET_RESULTS]
+    parts = [
+        _cluster_rows(attention, catalog, rule_titles)
+        if attention
+        else '<p class="muted">Nothing to act on in the cluster and Azure results.</p>'
+    ]
+    if quiet:
+        parts.append(
+            f'<details class="quiet"><summary>{len(quiet)} passing or not applicable '
+            f"cluster and Azure results</summary>{_cluster_rows(quiet, catalog, rule_titles)}"
+            "</details>"
+        )
+    return "".join(parts)
+
+
+def _cluster_rows(
+    rows: Sequence[ResultRow], catalog: Catalog, rule_titles: Mapping[str, str]
+) -> str:
     headers = [
         ("Rule", False),
         ("Check", False),
@@ -346,7 +370,7 @@ def _cluster_table(
         ("Why", False),
     ]
     body = []
-    for row in ordered:
+    for row in rows:
         fix = _fix(row.rule, catalog, rule_titles) if row.result in NEEDS_FIX else ""
         body.append(
             [
@@ -403,11 +427,12 @@ def _namespace_sections(
             ]
         )
     parts = [_table(headers, rows, cls="namespaces"), "<h3>Failing rules and how to fix them</h3>"]
-    for view in detailed:
+    for position, view in enumerate(detailed):
         failing = sum(1 for r in view.results if r.result in NEEDS_FIX)
         findings = "".join(_finding(row, catalog, rule_titles) for row in view.results)
         parts.append(
-            f'<details class="namespace" id="{_anchor("ns", view.policy, view.namespace)}" open>'
+            f'<details class="namespace" id="{_anchor("ns", view.policy, view.namespace)}"'
+            f"{' open' if position < MAX_OPEN else ''}>"
             f"<summary>{_e(view.namespace)} · score {_num(view.score)} · "
             f'{failing} rules to fix <span class="muted">(policy {_e(view.policy)})</span>'
             f"</summary>{findings}</details>"
