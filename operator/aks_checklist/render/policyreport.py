@@ -61,8 +61,12 @@ def _result(finding: Finding) -> dict[str, Any]:
         "scored": True,
         "message": finding.message,
     }
-    if finding.object is not None:
-        entry["resources"] = [_resource(finding.object)]
+    ref = finding.object
+    if ref is not None:
+        resource = {"apiVersion": ref.api_version, "kind": ref.kind, "name": ref.name}
+        if ref.namespace:
+            resource["namespace"] = ref.namespace
+        entry["resources"] = [resource]
     properties = {"result": str(finding.result)}
     if finding.container:
         properties["container"] = finding.container
