@@ -204,3 +204,18 @@ def test_only_the_worst_namespaces_open_unfolded() -> None:
     assert html.count('<details class="namespace"') == 30
     assert html.count('<details class="namespace" id="ns-baseline-ns-000" open>') == 1
     assert html.count("open>") == 20
+
+
+def test_blocked_baseline_objects_are_named_and_the_summary_stands_for_the_states() -> None:
+    baseline = {
+        "summary": "2/3 PDB 1/2",
+        "networkPolicy": "Managed",
+        "blocked": [{"kind": "PodDisruptionBudget", "name": "web", "reason": "overlaps api"}],
+    }
+    html = page([policy()], [report("shop", results=[], baseline=baseline)])
+    row = html[html.index('class="stack namespaces"') :]
+    assert "2/3 PDB 1/2" in row
+    assert "networkPolicy: Managed" not in row
+    assert "1 blocked" in row
+    assert "PodDisruptionBudget/web: overlaps api" in html
+    assert 'id="ns-baseline-shop"' in html, "a blocked object is something to look at"

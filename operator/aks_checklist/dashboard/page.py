@@ -385,6 +385,14 @@ def _cluster_rows(
     return _table(headers, body, cls="cluster")
 
 
+def _baseline_text(view: NamespaceView) -> str:
+    """The operator's own one-line summary when the report has one, else every state."""
+    states = dict(view.baseline)
+    if "summary" in states:
+        return states["summary"]
+    return ", ".join(f"{key}: {value}" for key, value in view.baseline)
+
+
 def _namespace_sections(
     namespaces: Sequence[NamespaceView],
     catalog: Catalog,
@@ -406,14 +414,16 @@ def _namespace_sections(
         ("Workloads", True),
         ("Baseline", False),
     ]
-    detailed = [v for v in worst_first if v.results][:max_detailed]
+    detailed = [v for v in worst_first if v.results or v.blocked][:max_detailed]
     linked = {(v.namespace, v.policy) for v in detailed}
     rows = []
     for view in worst_first:
         name = _e(view.namespace)
         if (view.namespace, view.policy) in linked:
             name = f'<a href="#{_anchor("ns", view.policy, view.namespace)}">{name}</a>'
-        baseline = ", ".join(f"{key}: {value}" for key, value in view.baseline)
+        baseline = _e(_baseline_text(view))
+        if view.blocked:
+            baseline += f' <span class="badge Fail">{len(view.blocked)} blocked</span>'
         rows.append(
             [
                 f"<strong>{name}</strong>",
@@ -423,13 +433,16 @@ def _namespace_sections(
                 _num(view.failed),
                 _num(view.waived),
                 _num(view.workloads),
-                f'<span class="wrap">{_e(baseline)}</span>',
+                f'<span class="wrap">{baseline}</span>',
             ]
         )
     parts = [_table(headers, rows, cls="namespaces"), "<h3>Failing rules and how to fix them</h3>"]
     for position, view in enumerate(detailed):
         failing = sum(1 for r in view.results if r.result in NEEDS_FIX)
-        findings = "".join(_finding(row, catalog, rule_titles) for row in view.results)
+        findings = "".join(
+            f'<p class="alert"><strong>Baseline object not written</strong> {_e(text)}</p>'
+            for text in view.blocked
+        ) + "".join(_finding(row, catalog, rule_titles) for row in view.results)
         parts.append(
             f'<details class="namespace" id="{_anchor("ns", view.policy, view.namespace)}"'
             f"{' open' if position < MAX_OPEN else ''}>"
@@ -437,7 +450,7 @@ def _namespace_sections(
             f'{failing} rules to fix <span class="muted">(policy {_e(view.policy)})</span>'
             f"</summary>{findings}</details>"
         )
-    left = sum(1 for v in worst_first if v.results) - len(detailed)
+    left = sum(1 for v in worst_first if v.results or v.blocked) - len(detailed)
     if left > 0:
         parts.append(
             f'<p class="muted">{left} more namespaces have findings; '

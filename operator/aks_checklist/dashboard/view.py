@@ -45,6 +45,8 @@ class NamespaceView:
     workloads: int | None
     baseline: tuple[tuple[str, str], ...]
     results: tuple[ResultRow, ...]
+    # Baseline objects preflight held back, as "Kind/name: why".
+    blocked: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +147,11 @@ def read_report(raw: Mapping[str, Any]) -> NamespaceView | None:
     if not namespace:
         return None
     status = _dict(raw.get("status"))
+    blocked = tuple(
+        f"{_text(b.get('kind'))}/{_text(b.get('name'))}: {_text(b.get('reason'))}"
+        for b in (_dict(x) for x in _list(_dict(status.get("baseline")).get("blocked")))
+        if _text(b.get("kind")) or _text(b.get("name"))
+    )[:MAX_RESOURCES]
     baseline = tuple(
         (str(key), _text(value))
         for key, value in sorted(_dict(status.get("baseline")).items())
@@ -160,6 +167,7 @@ def read_report(raw: Mapping[str, Any]) -> NamespaceView | None:
         workloads=_int(status.get("workloads")),
         baseline=baseline,
         results=_shown(_list(status.get("results"))),
+        blocked=blocked,
     )
 
 
