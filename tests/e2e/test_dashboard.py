@@ -290,3 +290,27 @@ def test_the_operator_can_serve_page_and_metrics_on_one_port(scene: Scene, crds:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_output_writes_the_same_page_once_to_a_file(
+    scene: Scene, crds: Cluster, tmp_path: Path
+) -> None:
+    target = tmp_path / "compliance.html"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aks_checklist",
+            "dashboard",
+            "--kubeconfig",
+            str(crds.kubeconfig),
+            "--output",
+            str(target),
+        ],
+        check=True,
+        timeout=60,
+    )
+    page = target.read_text()
+    assert page.startswith("<!DOCTYPE html>")
+    assert f'id="ns-{scene.policy}-{scene.bad}"' in page
+    assert "APP-01/liveness-probe" in page
