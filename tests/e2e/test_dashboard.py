@@ -141,6 +141,8 @@ def scene(
         finally:
             command.terminate()
             command.wait(10)
+            for namespace in (bad, good):
+                crds.kubectl("delete", "namespace", namespace, "--wait=false", check=False)
 
 
 def settled(read: Callable[[], dict[str, Any] | None]) -> dict[str, Any]:
