@@ -214,7 +214,8 @@ def main() -> int:
         )
 
         for ns in names:
-            bench.kubectl("rollout", "restart", "deployment,statefulset", "--all", "-n", ns)
+            for kind in ("deployment", "statefulset"):  # no name: every one in the namespace
+                bench.kubectl("rollout", "restart", kind, "-n", ns)
         time.sleep(20)  # the controllers create the new Pods (or are refused) meanwhile
         events = json.loads(bench.kubectl("get", "events", "-A", "-o", "json"))["items"]
         refused_pods = [

@@ -37,6 +37,7 @@ class PassResult:
     blocked: Mapping[str, str] = field(default_factory=dict)  # namespace -> what was not written
     # (read, reason, message), read None while the first read is under way; None: not configured
     azure: tuple[bool | None, str, str] | None = None
+    policy_reports: tuple[bool, str, str] | None = None  # None: the policy asks for none
 
 
 def ready(result: PassResult) -> tuple[bool, str, str]:
@@ -106,6 +107,10 @@ def policy_conditions(
         conditions = remove_condition(conditions, "AzureConfigurationRead")
     else:
         conditions = put(conditions, "AzureConfigurationRead", *result.azure)
+    if result.policy_reports is None:
+        conditions = remove_condition(conditions, "PolicyReportsWritten")
+    else:
+        conditions = put(conditions, "PolicyReportsWritten", *result.policy_reports)
     return list(conditions)
 
 

@@ -11,7 +11,7 @@ import logging
 import sys
 
 import structlog
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram
 
 NAMESPACE_SCORE = Gauge(
     "aks_checklist_namespace_score",
@@ -68,7 +68,3 @@ def configure_logging(*, json_logs: bool = True, level: int = logging.INFO) -> N
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-
-
-def serve_metrics(port: int) -> None:
-    start_http_server(port, addr="0.0.0.0")  # noqa: S104  # scraped from other pods

@@ -223,6 +223,7 @@ class Policy:
     waivers: tuple[Waiver, ...] = ()
     reevaluate_every: timedelta = DEFAULT_REEVALUATE_EVERY
     azure: AzureTarget | None = None
+    policy_reports: bool = False  # spec.reports.policyReport: also write wgpolicyk8s.io reports
 
     @property
     def enforcing(self) -> bool:
@@ -270,6 +271,7 @@ def parse_spec(
             "waivers",
             "reevaluateEvery",
             "azure",
+            "reports",
         },
     )
     enforcement = spec.get("enforcement", "Audit")
@@ -293,6 +295,7 @@ def parse_spec(
             else parse_duration(reevaluate, "spec.reevaluateEvery")
         ),
         azure=_azure(spec.get("azure"), "spec.azure"),
+        policy_reports=_reports(spec.get("reports"), "spec.reports"),
     )
 
 
@@ -438,6 +441,12 @@ def _waivers(value: Any, path: str) -> tuple[Waiver, ...]:
             )
         )
     return tuple(waivers)
+
+
+def _reports(value: Any, path: str) -> bool:
+    reports = _mapping(value, path)
+    _known(reports, path, {"policyReport"})
+    return _bool(reports, "policyReport", path, default=False)
 
 
 def _azure(value: Any, path: str) -> AzureTarget | None:

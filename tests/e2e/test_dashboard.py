@@ -27,7 +27,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 
 from aks_checklist.dashboard.mount import serve_metrics_and_dashboard
-from aks_checklist.dashboard.source import api_client
+from aks_checklist.kube.dashboard_source import api_client
 from tests.e2e.cluster import REPO, Cluster, eventually
 from tests.e2e.operator_process import OperatorProcess
 from tests.e2e.policies import create_namespace, deployment, policy

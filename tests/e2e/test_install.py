@@ -20,7 +20,13 @@ import pytest
 from aks_checklist.testing import ControlPlane
 from tests.e2e.cluster import REPO, Cluster, eventually
 from tests.e2e.operator_process import OPERATOR_NAMESPACE, OperatorProcess
-from tests.e2e.policies import create_namespace, managed, policy_body, wait_baseline
+from tests.e2e.policies import (
+    create_namespace,
+    managed,
+    policy_body,
+    wait_baseline,
+    wait_condition,
+)
 
 GUARD = REPO / "manifests" / "base" / "ownership-guard.yaml"
 OPERATOR_SA = f"system:serviceaccount:{OPERATOR_NAMESPACE}:aks-checklist-operator"
@@ -220,6 +226,33 @@ def test_an_operator_watching_some_namespaces_reconciles_only_those(
         for kind in ("networkpolicy", "limitrange", "resourcequota"):
             assert managed(cluster, kind, other) == set(), kind
         assert cluster.get_json("akscompliance", "-n", other)["items"] == []
+    finally:
+        cluster.kubectl("delete", "akspolicy", "--all", "--wait", "--timeout=60s", check=False)
+        operator.stop()
+
+
+def test_without_the_policy_report_crds_the_condition_says_so_and_reports_go_on(
+    empty_cluster: Cluster, tmp_path: Path, selector_label: str
+) -> None:
+    """This control plane never has the wgpolicyk8s.io CRDs installed."""
+    cluster = empty_cluster
+    cluster.install_crds()
+    cluster.kubectl("create", "namespace", OPERATOR_NAMESPACE, check=False)
+    operator = OperatorProcess(cluster.kubeconfig, tmp_path / "operator.log")
+    operator.start()
+    name = f"p-{selector_label}"
+    try:
+        body = policy_body(name, selector_label, reports={"policyReport": True})
+        cluster.apply(body)
+        ns = create_namespace(cluster, f"nopr-{selector_label}", selector_label)
+        wait_baseline(cluster, ns)
+        missing = wait_condition(cluster, name, "PolicyReportsWritten", status="False")
+        assert missing["reason"] == "CRDNotInstalled"
+        assert "wgpolicyk8s.io" in missing["message"]
+        eventually(
+            lambda: cluster.get_json("akscompliance", "-n", ns)["items"], what="the AksCompliance"
+        )
+        assert wait_condition(cluster, name, "Ready", status="True")
     finally:
         cluster.kubectl("delete", "akspolicy", "--all", "--wait", "--timeout=60s", check=False)
         operator.stop()

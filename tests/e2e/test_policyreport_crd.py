@@ -18,7 +18,9 @@ import pytest
 from aks_checklist.checks.aks import evaluate_managed_cluster
 from aks_checklist.render.policyreport import cluster_policy_report, namespace_policy_report
 from aks_checklist.scan import scan
-from tests.e2e.cluster import REPO, Cluster, KubectlError
+from tests.e2e.cluster import REPO, Cluster, KubectlError, eventually
+from tests.e2e.operator_process import OperatorProcess
+from tests.e2e.policies import LABEL, create_namespace, deployment, policy, wait_condition
 
 FIXTURE = REPO / "tests" / "e2e" / "fixtures" / "wgpolicyk8s-crds.yaml"
 AKS_DOCUMENT = REPO / "tests" / "unit" / "fixtures" / "aks" / "default-az-aks-create.json"
@@ -125,3 +127,45 @@ def test_the_schema_refuses_what_the_api_does_not_allow(
     }
     with pytest.raises(KubectlError, match="Unsupported value"):
         server_side_create(report_crds, body)
+
+
+def test_the_operator_writes_policy_reports_when_a_policy_asks_for_them(
+    report_crds: Cluster, operator: OperatorProcess, selector_label: str
+) -> None:
+    cluster = report_crds
+    name = f"p-{selector_label}"
+    reports = {"policyReport": True}
+    with policy(cluster, name, selector_label, enforcement="Audit", reports=reports):
+        ns = create_namespace(cluster, f"pr-{selector_label}", selector_label)
+        cluster.apply(deployment("web", ns, replicas=1))
+
+        def namespace_report() -> dict[str, Any] | None:
+            found = cluster.kubectl(
+                "get", "policyreport", f"aks-checklist-{name}", "-n", ns, "-o", "json", check=False
+            )
+            if found.returncode != 0:
+                return None
+            body: dict[str, Any] = json.loads(found.stdout)
+            return body if body.get("summary", {}).get("fail") else None
+
+        report = eventually(namespace_report, what="the namespace's PolicyReport with failures")
+        assert report["scope"] == {"apiVersion": "v1", "kind": "Namespace", "name": ns}
+        assert report["metadata"]["ownerReferences"][0]["kind"] == "AksChecklistPolicy"
+        assert any(r["policy"].startswith("APP-01") for r in report["results"])
+        compliance = cluster.get_json("akscompliance", name, "-n", ns)["status"]
+        assert report["summary"]["fail"] == compliance["failed"]
+        cluster_report = cluster.get_json("clusterpolicyreport", f"aks-checklist-{name}")
+        assert cluster_report["results"]
+        written = wait_condition(cluster, name, "PolicyReportsWritten", status="True")
+        assert written["reason"] == "Written"
+
+        cluster.kubectl("label", "namespace", ns, f"{LABEL}-")
+        eventually(
+            lambda: (
+                cluster.kubectl(
+                    "get", "policyreport", f"aks-checklist-{name}", "-n", ns, check=False
+                ).returncode
+                != 0
+            ),
+            what="the PolicyReport removed with the namespace leaving the selector",
+        )

@@ -46,7 +46,7 @@ def handle(args: argparse.Namespace) -> int:
         rule_titles,
         start_server,
     )
-    from aks_checklist.dashboard.source import ClusterSource, api_client
+    from aks_checklist.kube.dashboard_source import ClusterSource, api_client
 
     source = ClusterSource(api_client(args.kubeconfig, args.context))
     if args.output:

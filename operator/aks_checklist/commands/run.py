@@ -54,7 +54,10 @@ def register(subparsers: Any) -> None:
         "--liveness", metavar="URL", help="liveness endpoint, e.g. http://0.0.0.0:8080/healthz"
     )
     parser.add_argument(
-        "--metrics-port", type=int, default=None, help="serve Prometheus metrics on this port"
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve Prometheus metrics (/metrics) and the dashboard page (/) on this port",
     )
     parser.add_argument(
         "--operator-namespace",
@@ -70,13 +73,14 @@ def handle(args: argparse.Namespace) -> int:
     import kopf  # only this subcommand needs the operator stack
 
     from aks_checklist.controller import handlers  # noqa: F401  # registers handlers
-    from aks_checklist.observability import configure_logging, serve_metrics
+    from aks_checklist.dashboard.mount import serve_metrics_and_dashboard
+    from aks_checklist.observability import configure_logging
 
     configure_logging(
         json_logs=args.log_format == "json", level=logging.DEBUG if args.verbose else logging.INFO
     )
     if args.metrics_port is not None:
-        serve_metrics(args.metrics_port)
+        serve_metrics_and_dashboard(args.metrics_port)  # /metrics, and the page at /
     priority = args.priority if args.priority is not None else random.randint(1, 1_000_000)  # noqa: S311
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)

@@ -41,6 +41,7 @@ from aks_checklist.controller.backoff import Backoff
 from aks_checklist.controller.coalescer import PolicyQueue, Work
 from aks_checklist.controller.executor import execute
 from aks_checklist.controller.metrics import PolicyMetrics
+from aks_checklist.controller.policy_reports import PolicyReports
 from aks_checklist.controller.state import OperatorState
 from aks_checklist.controller.view import ClusterView
 from aks_checklist.kube.writer import GROUP, VERSION, WriteError
@@ -51,6 +52,11 @@ from aks_checklist.policy import (
     apply_waivers,
     parse_policy,
     policy_selects_namespace,
+)
+from aks_checklist.render.policyreport import (
+    cluster_policy_report,
+    namespace_policy_report,
+    report_name,
 )
 from aks_checklist.report import (
     NamespaceReport,
@@ -94,12 +100,14 @@ class PolicyWorker:
     backoff: Backoff = field(default_factory=Backoff)
     metrics: PolicyMetrics = field(init=False)
     azure: AzureRefresh = field(init=False)
+    policy_reports: PolicyReports = field(init=False)
     _policies_cache: dict[tuple[str, Any], Policy] = field(default_factory=dict)
     changes: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.metrics = PolicyMetrics(self.name)
         self.azure = AzureRefresh(on_done=lambda: self.queue.mark(None))
+        self.policy_reports = PolicyReports(self.state.writer, owner=self._owner_ref)
 
     async def run(self, body: kopf.Body, view: ClusterView, stopped: kopf.DaemonStopped) -> None:
         # Wait for work and for Kopf's stop request together, so a deleted policy's
@@ -137,6 +145,8 @@ class PolicyWorker:
         if work.full:
             await self._heal(view)
             self.azure.start(policy.azure, today)
+        if policy.policy_reports and (work.full or self.policy_reports.served is None):
+            await self.policy_reports.check_served()
         policies = self._all_policies(view, policy)
         namespaces = view.namespaces()
         targets = (
@@ -166,6 +176,10 @@ class PolicyWorker:
                 self.cluster_findings = await self._cluster_findings(
                     view, policy, today, refresh=work.full
                 )
+                if policy.policy_reports:
+                    await self.policy_reports.write(
+                        cluster_policy_report(policy.name, self.cluster_findings)
+                    )
                 self.failures.pop("", None)
             except Exception as error:  # same: report it, keep serving
                 self.failures[""] = f"cluster-scope checks: {error}"
@@ -231,6 +245,7 @@ class PolicyWorker:
                     view, self.state, namespace, policy.name, "namespace no longer selected"
                 )
                 self._record_writes(namespace, outcomes)
+                await self.policy_reports.remove(namespace, report_name(policy.name))
             return
 
         owner = enforcing_policy(policies, namespace, labels, annotations, operator_namespace)
@@ -258,6 +273,10 @@ class PolicyWorker:
             workloads=len(snapshot.workloads),
             baseline=settle(plan.state, outcomes).as_status(),
         )
+        if policy.policy_reports:
+            await self.policy_reports.write(
+                namespace_policy_report(policy.name, namespace, findings)
+            )
         previous = self.reports.get(namespace)
         self.reports[namespace] = report.compact()
         try:
@@ -451,6 +470,7 @@ class PolicyWorker:
             conflicts=dict(self.conflicts),
             blocked=dict(self.blocked),
             azure=self._azure_condition(policy),
+            policy_reports=self.policy_reports.condition(policy.policy_reports),
         )
         status: dict[str, Any] = {"observedGeneration": generation}
         status.update(policy_aggregate(self.reports.values()))

@@ -15,7 +15,7 @@ from prometheus_client import make_wsgi_app
 # The operator's metrics live in the default registry that make_wsgi_app serves.
 from aks_checklist import observability  # noqa: F401
 from aks_checklist.dashboard.server import CachedLoader, dashboard_app, start_server, with_metrics
-from aks_checklist.dashboard.source import ClusterSource, api_client
+from aks_checklist.kube.dashboard_source import ClusterSource, api_client
 
 
 def serve_metrics_and_dashboard(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import urllib3
 from kubernetes import client
@@ -28,6 +28,7 @@ from aks_checklist.baseline.marks import FIELD_MANAGER
 from aks_checklist.observability import API_WRITES
 
 GROUP, VERSION = "akschecklist.io", "v1alpha1"
+REPORTS_GROUP, REPORTS_VERSION = "wgpolicyk8s.io", "v1alpha2"
 APPLY = "application/apply-patch+yaml"
 MERGE = "application/merge-patch+json"
 
@@ -260,6 +261,83 @@ class Writer:
                 {"status": status},
                 field_manager=FIELD_MANAGER,
                 _content_type=MERGE,
+            ),
+            missing_ok=True,
+        )
+
+    # -- wgpolicyk8s.io PolicyReports (opt-in) ----------------------------------------------
+
+    def policy_reports_served(self) -> bool:
+        """Whether the API server serves wgpolicyk8s.io/v1alpha2 (its CRDs are installed)."""
+        try:
+            resources = self.custom.api_client.call_api(
+                *self.custom.api_client.param_serialize(
+                    "GET", f"/apis/{REPORTS_GROUP}/{REPORTS_VERSION}", auth_settings=["BearerToken"]
+                )
+            )
+        except (OSError, urllib3.exceptions.HTTPError):
+            return False
+        return bool(resources.status == 200)
+
+    def read_policy_report(self, namespace: str | None, name: str) -> dict[str, Any] | None:
+        """The live report (a read), or None when there is none."""
+        found: Any
+        try:
+            if namespace is None:
+                found = self.custom.get_cluster_custom_object(
+                    REPORTS_GROUP, REPORTS_VERSION, "clusterpolicyreports", name
+                )
+            else:
+                found = self.custom.get_namespaced_custom_object(
+                    REPORTS_GROUP, REPORTS_VERSION, namespace, "policyreports", name
+                )
+        except ApiException as error:
+            if error.status == 404:
+                return None
+            raise WriteError(
+                "PolicyReport", namespace, name, error.status, _reason(error)
+            ) from error
+        return cast("dict[str, Any]", found)
+
+    def apply_policy_report(self, body: dict[str, Any]) -> None:
+        """Server-side applies one of our PolicyReports or ClusterPolicyReports."""
+        kind, name = body["kind"], body["metadata"]["name"]
+        namespace = body["metadata"].get("namespace")
+
+        def apply() -> Any:
+            if namespace is None:
+                return self.custom.patch_cluster_custom_object(
+                    REPORTS_GROUP,
+                    REPORTS_VERSION,
+                    "clusterpolicyreports",
+                    name,
+                    body,
+                    field_manager=FIELD_MANAGER,
+                    force=True,
+                    _content_type=APPLY,
+                )
+            return self.custom.patch_namespaced_custom_object(
+                REPORTS_GROUP,
+                REPORTS_VERSION,
+                namespace,
+                "policyreports",
+                name,
+                body,
+                field_manager=FIELD_MANAGER,
+                force=True,
+                _content_type=APPLY,
+            )
+
+        self._call(kind, "apply", namespace, name, apply)
+
+    def delete_policy_report(self, namespace: str, name: str) -> None:
+        self._call(
+            "PolicyReport",
+            "delete",
+            namespace,
+            name,
+            lambda: self.custom.delete_namespaced_custom_object(
+                REPORTS_GROUP, REPORTS_VERSION, namespace, "policyreports", name
             ),
             missing_ok=True,
         )
