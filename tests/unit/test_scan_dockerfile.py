@@ -171,7 +171,7 @@ def test_table_shows_a_block_per_dockerfile(capsys: pytest.CaptureFixture[str]) 
     code, out, _ = run(capsys, API)
     assert code == 1
     lines = out.splitlines()
-    assert f"Dockerfile {API}  {API}" in lines
+    assert f"Dockerfile {API}" in lines
     assert any("FAIL" in line and "APP-14/non-root-user" in line for line in lines)
     assert lines[-1].startswith("1 object: ")
 

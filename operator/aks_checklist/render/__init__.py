@@ -31,14 +31,25 @@ def render(
     color: bool = False,
     objects: int | None = None,
     rules: Iterable[Rule] = (),
+    width: int = table.DEFAULT_WIDTH,
+    list_errors: bool = True,
 ) -> str:
     """Renders a report in ``fmt`` (one of :data:`FORMATS`).
 
     ``objects`` is how many objects were judged (defaults to those with
-    findings); ``rules`` gives titles to SARIF rule descriptors.
+    findings); ``rules`` gives titles to SARIF rule descriptors; ``width`` and
+    ``list_errors`` shape the table (see :func:`aks_checklist.render.table.render`).
     """
     if fmt == "table":
-        return table.render(findings, errors, show_passed=show_passed, color=color, objects=objects)
+        return table.render(
+            findings,
+            errors,
+            show_passed=show_passed,
+            color=color,
+            objects=objects,
+            width=width,
+            list_errors=list_errors,
+        )
     if fmt == "json":
         return json_format.render(findings, errors, show_passed=show_passed, objects=objects)
     if fmt == "sarif":
