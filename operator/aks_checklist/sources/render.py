@@ -163,41 +163,62 @@ def render_chart(
     label = f"helm template {directory}"
     errors: list[ScanError] = []
     objects: list[LoadedObject] = []
-    seen: Counter[str] = Counter()
+    seen: Counter[tuple[str, str]] = Counter()
     for document in parse_documents(output, label, errors, as_json=False):
         file, index, line = label, document.index, document.line
         if document.helm_source:
             # "<chart name>/templates/x.yaml": the chart's name need not be its directory's.
             inside = document.helm_source.split("/", 1)[-1]
             file = os.path.join(directory, inside)
-            index = seen[file]
-            seen[file] += 1
-            line = _template_line(file, index)
+            kind = _kind_and_name(document.value)[0]
+            index, line = _template_line(file, document.value, seen[file, kind])
+            seen[file, kind] += 1
         collect(Document(index, line, document.value), file, objects, errors, source=label)
     return Rendered(objects, errors)
 
 
-def _template_line(path: str, index: int) -> int:
-    """Where a template's ``index``-th rendered document starts (its last one for loops)."""
+def _template_line(path: str, obj: Any, nth: int) -> tuple[int, int]:
+    """``(document index, line)`` of the template document that wrote ``obj``.
+
+    Helm sorts its output by kind, so the n-th document rendered from a
+    template is not its n-th document: the one whose ``kind:`` (and, when
+    written literally, ``name:``) match is, and otherwise the ``nth`` of that
+    kind (a loop renders one document many times).
+    """
     ignored: list[ScanError] = []
     text = read_text(path, ignored) if os.path.isfile(path) else None
     if not text:
-        return 1
-    chunks = [
-        (line, chunk)
-        for line, chunk in split_documents(text)
-        if any(
-            part.strip() and not part.lstrip().startswith(("#", "---"))
-            for part in chunk.splitlines()
-        )
+        return 0, 1
+    kind, name = _kind_and_name(obj)
+    documents = []
+    for first_line, chunk in split_documents(text):
+        lines = chunk.splitlines()
+        content = [
+            (first_line + offset, line.strip())
+            for offset, line in enumerate(lines)
+            if _is_content(line)
+        ]
+        if content:
+            documents.append((content[0][0], [line for _, line in content]))
+    same_kind = [
+        (index, start, body)
+        for index, (start, body) in enumerate(documents)
+        if f"kind: {kind}" in body
     ]
-    if not chunks:
-        return 1
-    line, chunk = chunks[min(index, len(chunks) - 1)]
-    for offset, part in enumerate(chunk.splitlines()):
-        if part.strip() and not part.lstrip().startswith(("#", "---")):
-            return line + offset
-    return line
+    named = [entry for entry in same_kind if f"name: {name}" in entry[2]]
+    chosen = named or same_kind
+    if not chosen:
+        return 0, documents[0][0] if documents else 1
+    index, start, _ = chosen[min(nth, len(chosen) - 1)] if not named else chosen[0]
+    return index, start
+
+
+def _is_content(line: str) -> bool:
+    """A line that writes YAML: not blank, a comment, a marker or a bare template action."""
+    stripped = line.strip()
+    if not stripped or stripped.startswith(("#", "---")):
+        return False
+    return not (stripped.startswith("{{") and stripped.endswith("}}"))
 
 
 def _run(arguments: list[str], directory: str, what: str) -> str | ScanError:
