@@ -322,13 +322,13 @@ def _evaluate_layer(
         errors.append(_engine_error("cluster-scoped objects", cluster_objects, entries, exc))
     located: list[tuple[Finding, LoadedObject | None]] = []
     for finding in placed:
-        entry = layer.get(finding.object) if finding.object is not None else None
-        if entry is None and later:
+        owner = layer.get(finding.object) if finding.object is not None else None
+        if owner is None and later:
             continue  # not this layer's object: judged with the unit's first copies already
-        if entry is None and finding.object is not None and finding.object.kind == "Namespace":
+        if owner is None and finding.object is not None and finding.object.kind == "Namespace":
             # A namespace-wide verdict with no Namespace object: where the namespace is first used.
-            entry = first_in_namespace.get(finding.object.name)
-        located.append((_locate(finding, entry), entry))
+            owner = first_in_namespace.get(finding.object.name)
+        located.append((_locate(finding, owner), owner))
     return located
 
 

@@ -123,12 +123,14 @@ def _trace_kustomize(output: str, directory: str, wrapper: str) -> Rendered:
 
 def _pop_origin(obj: dict[str, Any]) -> dict[str, str]:
     metadata = obj.get("metadata")
-    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    if not isinstance(metadata, dict):
+        return {}
+    annotations = metadata.get("annotations")
     if not isinstance(annotations, dict) or ORIGIN_ANNOTATION not in annotations:
         return {}
     raw = annotations.pop(ORIGIN_ANNOTATION)
     if not annotations:
-        del metadata["annotations"]  # type: ignore[index]
+        del metadata["annotations"]
     try:
         origin = yaml.safe_load(str(raw))
     except yaml.YAMLError:
