@@ -12,17 +12,18 @@ import argparse
 import gc
 import shutil
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from aks_checklist.checks import registry
 from aks_checklist.checks.engine import CheckSettings
+from aks_checklist.checks.model import Rule
 from aks_checklist.commands.output_options import add_output_options, use_color
-from aks_checklist.policy import KIND, Policy, PolicyError, Waiver, parse_policy
-from aks_checklist.render import EXIT_ERRORS, exit_code, render
-from aks_checklist.render.table import DEFAULT_WIDTH
+from aks_checklist.render import DEFAULT_WIDTH, EXIT_ERRORS, exit_code, render
 from aks_checklist.scan import KUSTOMIZE_MODES, STDIN, scan
+
+if TYPE_CHECKING:
+    from aks_checklist.policy import Policy, Waiver
 
 
 def register(subparsers: Any) -> None:
@@ -90,6 +91,9 @@ def handle(args: argparse.Namespace) -> int:
     settings = CheckSettings()
     waivers: tuple[Waiver, ...] = ()
     if args.policy:
+        # Imported only with --policy: parsing a policy is most of what that module holds.
+        from aks_checklist.policy import PolicyError
+
         try:
             policy = load_policy_file(args.policy)
         except (OSError, PolicyError, yaml.YAMLError, ValueError) as exc:
@@ -120,7 +124,7 @@ def handle(args: argparse.Namespace) -> int:
             show_passed=args.show_passed,
             color=args.format == "table" and use_color(args.no_color, sys.stdout),
             objects=result.objects_count,
-            rules=registry.all_rules(),
+            rules=_sarif_rules() if args.format == "sarif" else (),
             width=table_width(sys.stdout),
             list_errors=False,
         )
@@ -138,6 +142,13 @@ def handle(args: argparse.Namespace) -> int:
     return exit_code(result.findings, result.errors, args.fail_on)
 
 
+def _sarif_rules() -> tuple[Rule, ...]:
+    """Every rule's title for SARIF's rule descriptors; the other formats do not need them."""
+    from aks_checklist.checks import registry
+
+    return registry.all_rules()
+
+
 def table_width(stream: object) -> int:
     """The terminal's width when ``stream`` is one (``COLUMNS`` wins, as for ``ls``), else 80."""
     isatty = getattr(stream, "isatty", None)
@@ -148,6 +159,8 @@ def table_width(stream: object) -> int:
 
 def load_policy_file(path: str) -> Policy:
     """The AksChecklistPolicy in a YAML file (the first one, if the file holds several)."""
+    from aks_checklist.policy import KIND, parse_policy
+
     with open(path, encoding="utf-8") as handle:
         documents = list(
             yaml.load_all(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

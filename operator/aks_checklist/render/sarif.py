@@ -16,7 +16,6 @@ index and the render go in the result's properties.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -59,6 +58,8 @@ def _rule_descriptor(rule_id: str, severity: Severity, rule: Rule | None) -> dic
 
 
 def _fingerprint(finding: Finding) -> str:
+    import hashlib  # loading OpenSSL costs start-up time in the formats that do not need it
+
     ref = finding.object
     parts = [finding.rule, finding.container or ""]
     if ref is not None:

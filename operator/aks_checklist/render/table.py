@@ -36,7 +36,7 @@ _RESULT_COLORS = {
     Result.NOT_APPLICABLE: _DIM,
 }
 _RULE_WIDTH_CAP = 44
-DEFAULT_WIDTH = 80
+DEFAULT_WIDTH = 80  # the same as aks_checklist.render.DEFAULT_WIDTH
 # Below this many columns for the message, it goes on its own lines under the row instead.
 _MIN_MESSAGE_WIDTH = 30
 

@@ -25,10 +25,7 @@ from typing import Any
 
 import yaml
 
-try:  # the libyaml binding is several times faster; pure Python is the fallback
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from aks_checklist.sources.fastyaml import FastSafeLoader as _Loader
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
