@@ -86,6 +86,7 @@ class Document:
     line: int
     value: Any
     helm_source: str | None = None
+    item_lines: tuple[int, ...] = ()  # a List's items, when they could be found
 
 
 def read_text(path: str, errors: list[ScanError]) -> str | None:
@@ -148,7 +149,13 @@ def _yaml_documents(text: str, file: str, errors: list[ScanError]) -> list[Docum
     else:
         if len(values) == len(chunks):
             return [
-                Document(index, _content_line(line, chunk), value, _helm_source(chunk))
+                Document(
+                    index,
+                    _content_line(line, chunk),
+                    value,
+                    _helm_source(chunk),
+                    _item_lines(line, chunk, value),
+                )
                 for index, ((line, chunk), value) in enumerate(zip(chunks, values, strict=True))
             ]
         # A stream the marker count does not explain (`...` end markers): no better line than 1.
@@ -165,7 +172,8 @@ def _yaml_documents(text: str, file: str, errors: list[ScanError]) -> list[Docum
             continue
         line, source = _content_line(first_line, chunk), _helm_source(chunk)
         for value in parsed:
-            documents.append(Document(index, line, value, source))
+            items = _item_lines(first_line, chunk, value)
+            documents.append(Document(index, line, value, source, items))
             index += 1
     return documents
 
@@ -202,6 +210,32 @@ def _content_line(first_line: int, chunk: str) -> int:
         if stripped and not stripped.startswith("#"):
             return first_line + offset
     return first_line
+
+
+_ITEMS_KEY = re.compile(r"^items:[ \t]*(?:#.*)?$", re.MULTILINE)
+_SEQUENCE_ENTRY = re.compile(r"^([ ]*)- ")
+
+
+def _item_lines(first_line: int, chunk: str, value: Any) -> tuple[int, ...]:
+    """Where each item of a block-style ``items:`` list starts (``kubectl get -o yaml``)."""
+    if not isinstance(value, dict) or not isinstance(value.get("items"), list):
+        return ()
+    match = _ITEMS_KEY.search(chunk)
+    if match is None:
+        return ()
+    start = chunk.count("\n", 0, match.start()) + 1
+    lines = chunk.splitlines()
+    found: list[int] = []
+    indent: str | None = None
+    for offset in range(start, len(lines)):
+        line = lines[offset]
+        entry = _SEQUENCE_ENTRY.match(line)
+        if entry and (indent is None or entry.group(1) == indent):
+            indent = entry.group(1)
+            found.append(first_line + offset)
+        elif line and not line[0].isspace() and not line.startswith(("-", "#")):
+            break  # the next top-level key: the list is over
+    return tuple(found) if len(found) == len(value["items"]) else ()
 
 
 def _helm_source(chunk: str) -> str | None:
@@ -247,6 +281,7 @@ def collect(
         return  # values.yaml, Chart.yaml, package.json...: not Kubernetes objects
     if isinstance(kind, str) and kind.endswith("List") and isinstance(value.get("items"), list):
         items: list[Any] = value["items"]
+        item_lines = document.item_lines
         for position, item in enumerate(items):
             problem = _malformed(item) if isinstance(item, dict) and item.get("kind") else "is not"
             if problem:
@@ -254,7 +289,8 @@ def collect(
                     ScanError(file, index, f"{kind} item {position} {problem} a Kubernetes object")
                 )
             else:
-                objects.append(LoadedObject(item, file, index, line, source))
+                at = item_lines[position] if item_lines else line
+                objects.append(LoadedObject(item, file, index, at, source))
         return
     problem = _malformed(value)
     if problem:
