@@ -235,7 +235,12 @@ def evaluate_dockerfiles(
             )
             continue
         judged += 1
-        findings.extend(finding for finding in found if settings.enabled(finding.rule))
+        for finding in found:
+            if settings.enabled(finding.rule):
+                line = finding.details.get("line", "")
+                if finding.line is None and line.isdigit():
+                    object.__setattr__(finding, "line", int(line))  # a fresh finding, see _locate
+                findings.append(finding)
     return _waived(findings, waivers, today), errors, judged
 
 
