@@ -479,3 +479,24 @@ def test_each_command_module_has_the_help_text_the_cli_lists() -> None:
         importlib.import_module(f"aks_checklist.commands.{name}").register(parser.add_subparsers())
         [action] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
         assert action._choices_actions[0].help == summary, name
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        pytest.param({}, id="empty"),
+        pytest.param({"main.jsonnet": "{}", "README.md": "# deploy"}, id="no-manifest-suffix"),
+        pytest.param({".github/ci.yaml": "on: push\n"}, id="only-hidden"),
+    ],
+)
+def test_a_directory_with_nothing_to_judge_is_an_input_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, files: dict[str, str]
+) -> None:
+    """Exit 0 would tell CI the directory is compliant, when nothing in it was read."""
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    code, out, err = run(capsys, str(tmp_path))
+    assert code == 2
+    assert f"{tmp_path}: holds no manifest (.yaml, .yml, .json), kustomization" in err
+    assert "Nothing to report" not in out

@@ -92,7 +92,18 @@ def discover(paths: list[str], *, kustomize: str = "auto", dockerfiles: bool = T
                     )
                 )
                 continue
+            found = _count(inputs)
             _walk(path, inputs, kustomize=kustomize, dockerfiles=dockerfiles, top=True)
+            if _count(inputs) == found and not any(e.file.startswith(path) for e in inputs.errors):
+                # A CI gate must not pass a directory it found nothing to judge in.
+                inputs.errors.append(
+                    ScanError(
+                        path,
+                        None,
+                        "holds no manifest (.yaml, .yml, .json), kustomization, Helm chart "
+                        "or Dockerfile, so nothing in it was judged",
+                    )
+                )
         elif os.path.exists(path):
             if dockerfiles and is_dockerfile(path):
                 inputs.dockerfiles.append(path)
@@ -102,6 +113,15 @@ def discover(paths: list[str], *, kustomize: str = "auto", dockerfiles: bool = T
         else:
             inputs.errors.append(ScanError(path, None, "no such file or directory"))
     return inputs
+
+
+def _count(inputs: Inputs) -> int:
+    return (
+        len(inputs.manifests)
+        + len(inputs.dockerfiles)
+        + len(inputs.kustomizations)
+        + len(inputs.charts)
+    )
 
 
 def _walk(directory: str, inputs: Inputs, *, kustomize: str, dockerfiles: bool, top: bool) -> None:
