@@ -398,8 +398,10 @@ def _fold_copies(located: list[tuple[Finding, LoadedObject | None]]) -> list[Fin
 
 
 def _place(finding: Finding) -> str:
+    """``file:line``, and the render when there is one (a base file serves many overlays)."""
     where = finding.file or ""
-    return f"{where}:{finding.line}" if finding.line else where
+    where = f"{where}:{finding.line}" if finding.line else where
+    return f"{where} ({finding.source})" if finding.source else where
 
 
 def object_digest(obj: dict[str, Any]) -> str:

@@ -268,9 +268,9 @@ def test_dedupe_folds_identical_copies_and_lists_every_place() -> None:
     ]
     assert liveness.file == ALL_IN_ONE
     assert liveness.line == 8
-    assert sorted(os.path.relpath(place, STORE) for place in liveness.copies) == [
-        "chart/templates/front.yaml:2",
-        "kustomize/base/front.yaml:2",
+    assert sorted(liveness.copies) == [
+        f"{CHART}/templates/front.yaml:2 (helm template {CHART})",
+        f"{BASE}/front.yaml:2 (kustomize build {OVERLAY})",
     ]
     assert verdicts(result.findings) == verdicts(scan([ALL_IN_ONE], namespace="store").findings)
 
