@@ -39,7 +39,8 @@ def check(snapshot: Snapshot, settings: CheckSettings) -> Iterator[Finding]:
     for ref, obj in judged:
         if _api_server_service(ref):
             continue
-        if not _namespace_set(obj):
+        if not snapshot.complete and not _namespace_set(obj):
+            # A manifest set; objects read from a cluster are in their namespace, named or not.
             yield _not_set(ref)
             continue
         yield _judge(ref)

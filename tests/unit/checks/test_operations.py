@@ -112,3 +112,12 @@ def test_failure_message_names_the_object() -> None:
 def test_disabled_rule_yields_nothing() -> None:
     (snapshot,) = split_by_namespace([deployment(namespace="default")])
     assert list(operations.check(snapshot, CheckSettings(disabled=frozenset({"OPS-15"})))) == []
+
+
+def test_objects_from_a_cluster_are_judged_in_their_namespace_even_when_slimmed() -> None:
+    """The operator's snapshots are complete; a copy without metadata.namespace is still in it."""
+    [snapshot] = split_by_namespace(
+        [deployment(namespace=None)], default_namespace="default", complete=True
+    )
+    [finding] = operations.check(snapshot, CheckSettings())
+    assert finding.result is Result.FAIL
