@@ -292,8 +292,9 @@ def _copies(
 ) -> list[tuple[dict[ObjectRef, LoadedObject], list[LoadedObject]]]:
     """Splits a unit into layers of distinct objects: the n-th copy of every object is in layer n.
 
-    A later layer is judged with the unit's other objects (those that appear
-    once) as context, so a second copy of a Deployment still sees its PDB.
+    A later layer is judged with the unit's other objects in its namespaces
+    (those that appear once) as context, so a second copy of a Deployment
+    still sees its PDB.
     """
     layers: list[dict[ObjectRef, LoadedObject]] = []
     for entry in entries:
@@ -307,8 +308,13 @@ def _copies(
     if len(layers) <= 1:
         return [(layer, []) for layer in layers]
     repeated = set().union(*(layer.keys() for layer in layers[1:]))
-    single = [entry for ref, entry in layers[0].items() if ref not in repeated]
-    return [(layers[0], [])] + [(layer, single) for layer in layers[1:]]
+    single = [(ref, entry) for ref, entry in layers[0].items() if ref not in repeated]
+    result: list[tuple[dict[ObjectRef, LoadedObject], list[LoadedObject]]] = [(layers[0], [])]
+    for layer in layers[1:]:
+        # Only the namespaces a copy is in matter to it; the rest would be judged for nothing.
+        namespaces = {ref.namespace for ref in layer}
+        result.append((layer, [entry for ref, entry in single if ref.namespace in namespaces]))
+    return result
 
 
 def _evaluate_layer(
