@@ -175,6 +175,21 @@ def scan(
     loaded = gather(
         paths, stdin=stdin, kustomize=kustomize, helm_values=helm_values, namespace=namespace
     )
+    stdin_errors = []
+    if (
+        STDIN in paths
+        and not any(entry.file == STDIN_NAME for entry in loaded.objects)
+        and not any(error.file == STDIN_NAME for error in loaded.errors)
+    ):
+        # `helm template ... | aks-checklist scan -` when helm failed: its output is empty.
+        stdin_errors.append(
+            ScanError(
+                STDIN_NAME,
+                None,
+                "held no Kubernetes object, so nothing was judged; when it is piped from "
+                "helm template or kustomize build, that command may have failed",
+            )
+        )
     findings, engine_errors = evaluate_objects(
         loaded.objects,
         namespace=namespace,
@@ -188,7 +203,7 @@ def scan(
     )
     return ScanResult(
         findings=findings + docker_findings,
-        errors=loaded.errors + engine_errors + docker_errors,
+        errors=loaded.errors + stdin_errors + engine_errors + docker_errors,
         objects_count=len(loaded.objects) + judged,
         warnings=loaded.warnings,
     )

@@ -500,3 +500,14 @@ def test_a_directory_with_nothing_to_judge_is_an_input_error(
     assert code == 2
     assert f"{tmp_path}: holds no manifest (.yaml, .yml, .json), kustomization" in err
     assert "Nothing to report" not in out
+
+
+@pytest.mark.parametrize("text", ["", "# Source: nothing rendered\n---\n"])
+def test_empty_stdin_is_an_input_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """`helm template broken | aks-checklist scan -`: helm printed nothing, CI must not pass."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+    code, _, err = run(capsys, "-")
+    assert code == 2
+    assert "<stdin>: held no Kubernetes object, so nothing was judged" in err
