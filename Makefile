@@ -27,6 +27,10 @@ venv: $(STAMP)  ## Create the virtualenv with every dependency
 control-plane:  ## Build (or reuse) etcd, kube-apiserver, kube-controller-manager, kubectl
 	bash hack/control-plane/build.sh
 
+.PHONY: tools
+tools:  ## Build (or reuse) the pinned helm and kustomize the scanner tests render with
+	bash hack/tools/build.sh
+
 .PHONY: lint
 lint: $(STAMP)  ## ruff (lint + format check) and the import-linter layer contracts
 	$(BIN)/ruff check operator tests benchmarks
@@ -38,7 +42,7 @@ typecheck: $(STAMP)  ## mypy --strict on the package
 	$(BIN)/mypy
 
 .PHONY: unit
-unit: $(STAMP)  ## Unit tests only (no cluster)
+unit: $(STAMP) tools  ## Unit tests only (no cluster)
 	$(BIN)/pytest tests/unit
 
 .PHONY: e2e
@@ -46,7 +50,7 @@ e2e: $(STAMP) control-plane  ## e2e tests on a local control plane (or AKS_CHECK
 	$(BIN)/pytest tests/e2e
 
 .PHONY: test
-test: $(STAMP) control-plane lint typecheck  ## Everything: lint, types, unit and e2e tests
+test: $(STAMP) control-plane tools lint typecheck  ## Everything: lint, types, unit and e2e tests
 	$(BIN)/pytest tests/unit tests/e2e
 
 .PHONY: demo

@@ -1,15 +1,15 @@
-"""The offline scanner: manifests on disk or stdin -> snapshots -> the operator's engine.
+"""The offline scanner: manifests, renders and Dockerfiles -> snapshots -> the operator's engine.
 
-This is the only place the scanner touches files. It has to cope with what
-real repositories hold: Helm-rendered streams, ``kubectl get -o yaml`` Lists,
-JSON, and files that are not Kubernetes manifests at all (``values.yaml``,
-``Chart.yaml``, ``package.json``). Documents that are mappings without
-``kind`` and without ``metadata`` are such files and are skipped quietly; a
-document that cannot be parsed, is not a mapping, or has an envelope the API
-server could not decode (a ``kind`` that is not a string...) is reported as
-a :class:`ScanError` with its file and 0-based document index, and every
-other document is still scanned. Missing fields are not errors: the checks
-judge them as Kubernetes would default them.
+What is read and how lives in :mod:`aks_checklist.sources`; this module
+decides what is judged together and where each verdict is reported.
+
+One verdict per object per source. A render (one kustomization, one chart) is
+judged on its own, as it is what one ``kubectl apply`` would create; the files
+read as they are form one more unit. Inside a unit, an object that appears
+twice (an all-in-one file next to the per-service files) is judged once per
+copy, each copy against the rest of the unit, and each verdict is reported
+under the copy's own file and line. With ``dedupe``, verdicts that are the same
+on identical copies are folded into one that lists every copy.
 
 Dockerfiles (``Dockerfile``, ``Containerfile``, ``*.Dockerfile``, ``Dockerfile.*``, see
 :func:`aks_checklist.checks.dockerfile.is_dockerfile`) found in directories or named
@@ -22,66 +22,47 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TextIO
-
-import yaml
+from typing import TYPE_CHECKING, Any, TextIO
 
 from aks_checklist.checks import engine, storage
-from aks_checklist.checks.dockerfile import DockerfileError, check_dockerfile, is_dockerfile
 from aks_checklist.checks.engine import CheckSettings
 from aks_checklist.checks.model import Finding, ObjectRef
 from aks_checklist.checks.snapshot import CLUSTER_SCOPED_KINDS, split_by_namespace
-from aks_checklist.policy import Waiver, apply_waivers
+from aks_checklist.sources.discover import KUSTOMIZE_MODES, MANIFEST_SUFFIXES, discover
+from aks_checklist.sources.documents import (
+    STDIN,
+    STDIN_NAME,
+    LoadedObject,
+    ScanError,
+    load_file,
+    load_text,
+    read_text,
+    split_documents,
+)
 
-try:  # the libyaml binding is several times faster; pure Python is the fallback
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+if TYPE_CHECKING:
+    from aks_checklist.policy import Waiver
 
-STDIN = "-"
-STDIN_NAME = "<stdin>"
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+__all__ = [
+    "KUSTOMIZE_MODES",
+    "MANIFEST_SUFFIXES",
+    "STDIN",
+    "STDIN_NAME",
+    "LoadedObject",
+    "ScanError",
+    "ScanResult",
+    "evaluate_dockerfiles",
+    "evaluate_objects",
+    "load_documents",
+    "scan",
+]
 
-_KINDS_OF_VALUE = {
-    str: "a string",
-    list: "a list",
-    int: "a number",
-    float: "a number",
-    bool: "a boolean",
-}
-
-# A document marker: `---` at the start of a line, alone or followed by blanks/content.
-_DOCUMENT_MARKER = re.compile(r"^---(?=[ \t\r]|$)", re.MULTILINE)
-
-
-@dataclass(frozen=True, slots=True)
-class ScanError:
-    """A file or document that could not be read; ``document`` is its 0-based index in the file.
-
-    ``document`` is ``None`` when the problem is not one document's: a file
-    that is missing or not UTF-8, or checks that failed on a whole namespace.
-    """
-
-    file: str
-    document: int | None
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file if self.document is None else f"{self.file} (document {self.document})"
-        return f"{where}: {self.message}"
-
-
-@dataclass(frozen=True, slots=True)
-class LoadedObject:
-    obj: dict[str, Any]
-    file: str
-    document: int
+# Kept under its old name: the document splitter's tests compare it with the YAML parser.
+_split_documents = split_documents
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,214 +70,87 @@ class ScanResult:
     findings: list[Finding]
     errors: list[ScanError]
     objects_count: int
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    objects: list[LoadedObject]
+    errors: list[ScanError]
+    warnings: list[str]
+    dockerfiles: list[str]
 
 
 # --- loading ---------------------------------------------------------------------------------
 
 
-def manifest_files(path: str, *, dockerfiles: bool = False) -> Iterator[str]:
-    """The manifest files (and with ``dockerfiles``, the Dockerfiles) under a directory, in a
-    stable order; hidden files and dirs skipped."""
-    for root, dirs, files in os.walk(path):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            if name.lower().endswith(MANIFEST_SUFFIXES) or (dockerfiles and is_dockerfile(name)):
-                yield os.path.join(root, name)
+def gather(
+    paths: Sequence[str],
+    *,
+    stdin: TextIO | None = None,
+    kustomize: str = "auto",
+    helm_values: Sequence[str] = (),
+    namespace: str | None = None,
+    dockerfiles: bool = True,
+) -> Loaded:
+    """Every object the paths hold, kustomizations and charts rendered, plus the Dockerfiles."""
+    inputs = discover(list(paths), kustomize=kustomize, dockerfiles=dockerfiles)
+    objects: list[LoadedObject] = []
+    errors = list(inputs.errors)
+    if inputs.stdin:
+        text = (stdin or sys.stdin).read()
+        load_text(text, STDIN_NAME, objects, errors, as_json=text.lstrip().startswith("{"))
+    for path in inputs.manifests:
+        load_file(path, objects, errors)
+    if inputs.kustomizations or inputs.charts:
+        # subprocess and tempfile are only worth importing when there is something to render.
+        from aks_checklist.sources import render
+    for directory in inputs.kustomizations:
+        rendered = render.render_kustomization(directory)
+        objects.extend(rendered.objects)
+        errors.extend(rendered.errors)
+    for directory in inputs.charts:
+        rendered = render.render_chart(directory, values=helm_values, namespace=namespace)
+        objects.extend(rendered.objects)
+        errors.extend(rendered.errors)
+    if namespace:
+        objects = [_in_namespace(entry, namespace) for entry in objects]
+    return Loaded(objects, errors, inputs.warnings, inputs.dockerfiles)
+
+
+def _in_namespace(entry: LoadedObject, namespace: str) -> LoadedObject:
+    """``--namespace``: an object that names none lands there, as with ``kubectl apply -n``."""
+    obj = entry.obj
+    metadata = obj.get("metadata")
+    if str(obj.get("kind") or "") in CLUSTER_SCOPED_KINDS or (
+        isinstance(metadata, dict) and metadata.get("namespace")
+    ):
+        return entry
+    placed = {
+        **obj,
+        "metadata": {**(metadata if isinstance(metadata, dict) else {}), "namespace": namespace},
+    }
+    return dataclasses.replace(entry, obj=placed)
 
 
 def load_documents(
-    paths: Sequence[str], *, stdin: TextIO | None = None, dockerfiles: list[str] | None = None
+    paths: Sequence[str],
+    *,
+    stdin: TextIO | None = None,
+    dockerfiles: list[str] | None = None,
+    kustomize: str = "auto",
 ) -> tuple[list[LoadedObject], list[ScanError]]:
-    """Reads every object from files, directories (recursively) and ``-`` (stdin).
+    """Reads every object from files, directories (recursively, rendering kustomizations and
+    charts) and ``-`` (stdin).
 
     ``List`` kinds are expanded into their items, which keep the List's
     document index. When a ``dockerfiles`` list is given, the Dockerfiles among
     the paths and in the directories are appended to it instead of being read.
     """
-    objects: list[LoadedObject] = []
-    errors: list[ScanError] = []
-    for path in paths:
-        if path == STDIN:
-            text = (stdin or sys.stdin).read()
-            _load_text(text, STDIN_NAME, objects, errors, as_json=text.lstrip().startswith("{"))
-        elif os.path.isdir(path):
-            for file in manifest_files(path, dockerfiles=dockerfiles is not None):
-                if dockerfiles is not None and is_dockerfile(file):
-                    dockerfiles.append(file)
-                else:
-                    _load_file(file, objects, errors)
-        elif os.path.exists(path):
-            if dockerfiles is not None and is_dockerfile(path):
-                dockerfiles.append(path)
-            else:
-                # A file named explicitly is read whatever its extension (rendered.txt, helm).
-                _load_file(path, objects, errors)
-        else:
-            errors.append(ScanError(path, None, "no such file or directory"))
-    return objects, errors
-
-
-def _load_file(path: str, objects: list[LoadedObject], errors: list[ScanError]) -> None:
-    text = _read_text(path, errors)
-    if text is not None:
-        _load_text(text, path, objects, errors, as_json=path.lower().endswith(".json"))
-
-
-def _read_text(path: str, errors: list[ScanError]) -> str | None:
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        errors.append(ScanError(path, None, f"cannot read: {exc.strerror or exc}"))
-        return None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        errors.append(ScanError(path, None, "not UTF-8 text"))
-        return None
-
-
-def _load_text(
-    text: str,
-    file: str,
-    objects: list[LoadedObject],
-    errors: list[ScanError],
-    *,
-    as_json: bool,
-) -> None:
-    if as_json:
-        try:
-            documents: list[tuple[int, Any]] = [(0, json.loads(text))]
-        except json.JSONDecodeError as exc:
-            errors.append(
-                ScanError(
-                    file, 0, f"invalid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-                )
-            )
-            return
-    else:
-        documents = _yaml_documents(text, file, errors)
-    for index, document in documents:
-        _collect(document, file, index, objects, errors)
-
-
-def _yaml_documents(text: str, file: str, errors: list[ScanError]) -> list[tuple[int, Any]]:
-    try:
-        # Fast path: one parser over the whole stream.
-        return list(enumerate(yaml.load_all(text, Loader=_Loader)))
-    except yaml.YAMLError:
-        pass
-    # A broken document stops the stream parser, so parse document by document to keep the rest.
-    documents: list[tuple[int, Any]] = []
-    index = 0
-    for first_line, chunk in _split_documents(text):
-        try:
-            parsed = list(yaml.load_all(chunk, Loader=_Loader))
-        except yaml.YAMLError as exc:
-            errors.append(ScanError(file, index, _yaml_message(exc, first_line)))
-            index += 1
-            continue
-        for document in parsed:
-            documents.append((index, document))
-            index += 1
-    return documents
-
-
-def _split_documents(text: str) -> list[tuple[int, str]]:
-    """Cuts a YAML stream at its ``---`` markers: ``(first line number, text)`` per document.
-
-    Text before the first marker only counts as a document when it holds
-    more than comments and blank lines, which is how a YAML parser counts it.
-    """
-    starts = [match.start() for match in _DOCUMENT_MARKER.finditer(text)]
-    if not starts or starts[0] != 0:
-        head = text[: starts[0]] if starts else text
-        if not any(
-            line.strip() and not line.lstrip().startswith("#") for line in head.splitlines()
-        ):
-            starts = starts or [len(text)]
-        else:
-            starts = [0, *starts]
-    chunks = []
-    for position, start in enumerate(starts):
-        end = starts[position + 1] if position + 1 < len(starts) else len(text)
-        if start < len(text):
-            chunks.append((text.count("\n", 0, start) + 1, text[start:end]))
-    return chunks
-
-
-def _yaml_message(exc: yaml.YAMLError, first_line: int) -> str:
-    if isinstance(exc, yaml.MarkedYAMLError):
-        problem = exc.problem or "invalid YAML"
-        context = f" ({exc.context})" if exc.context else ""
-        mark = exc.problem_mark or exc.context_mark
-        if mark is not None:
-            where = f" at line {first_line + mark.line}, column {mark.column + 1}"
-            return f"invalid YAML: {problem}{context}{where}"
-        return f"invalid YAML: {problem}{context}"
-    return f"invalid YAML: {exc}"
-
-
-def _collect(
-    document: Any,
-    file: str,
-    index: int,
-    objects: list[LoadedObject],
-    errors: list[ScanError],
-) -> None:
-    if document is None:
-        return  # an empty document, e.g. a Helm template rendered to nothing
-    if not isinstance(document, dict):
-        what = _KINDS_OF_VALUE.get(type(document), f"a {type(document).__name__}")
-        errors.append(ScanError(file, index, f"not a Kubernetes object but {what}"))
-        return
-    kind = document.get("kind")
-    if not kind:
-        if "metadata" in document:
-            errors.append(ScanError(file, index, "object has metadata but no kind"))
-        return  # values.yaml, Chart.yaml, package.json...: not Kubernetes objects
-    if isinstance(kind, str) and kind.endswith("List") and isinstance(document.get("items"), list):
-        for position, item in enumerate(document["items"]):
-            problem = _malformed(item) if isinstance(item, dict) and item.get("kind") else "is not"
-            if problem:
-                errors.append(
-                    ScanError(file, index, f"{kind} item {position} {problem} a Kubernetes object")
-                )
-            else:
-                objects.append(LoadedObject(item, file, index))
-        return
-    problem = _malformed(document)
-    if problem:
-        errors.append(ScanError(file, index, f"{problem} a Kubernetes object"))
-        return
-    objects.append(LoadedObject(document, file, index))
-
-
-def _malformed(obj: dict[str, Any]) -> str | None:
-    """Why the API server would refuse to even decode ``obj`` (wrong types in the envelope).
-
-    Everything else, however incomplete, is left to the checks, which judge
-    missing fields as Kubernetes would default them.
-    """
-    if not isinstance(obj.get("kind"), str):
-        return "has a kind that is not a string, so is not"
-    if not isinstance(obj.get("apiVersion", ""), str):
-        return "has an apiVersion that is not a string, so is not"
-    metadata = obj.get("metadata", {})
-    if metadata is None:
-        return None
-    if not isinstance(metadata, dict):
-        return "has metadata that is not a mapping, so is not"
-    for key in ("name", "namespace", "generateName"):
-        if not isinstance(metadata.get(key, ""), str | None):
-            return f"has a metadata.{key} that is not a string, so is not"
-    for key in ("labels", "annotations"):
-        value = metadata.get(key)
-        if value is not None and not isinstance(value, dict):
-            return f"has metadata.{key} that is not a mapping, so is not"
-    return None
+    loaded = gather(paths, stdin=stdin, kustomize=kustomize, dockerfiles=dockerfiles is not None)
+    if dockerfiles is not None:
+        dockerfiles.extend(loaded.dockerfiles)
+    return loaded.objects, loaded.errors
 
 
 # --- scanning --------------------------------------------------------------------------------
@@ -310,23 +164,48 @@ def scan(
     waivers: Sequence[Waiver] = (),
     today: date | None = None,
     stdin: TextIO | None = None,
+    kustomize: str = "auto",
+    helm_values: Sequence[str] = (),
+    dedupe: bool = False,
 ) -> ScanResult:
-    """Loads manifests and Dockerfiles and judges them; findings carry the file they came from.
+    """Loads manifests, renders and Dockerfiles and judges them; findings carry their source.
 
     ``objects_count`` counts the Kubernetes objects and the Dockerfiles judged.
     """
-    dockerfiles: list[str] = []
-    loaded, errors = load_documents(paths, stdin=stdin, dockerfiles=dockerfiles)
+    loaded = gather(
+        paths, stdin=stdin, kustomize=kustomize, helm_values=helm_values, namespace=namespace
+    )
+    stdin_errors = []
+    if (
+        STDIN in paths
+        and not any(entry.file == STDIN_NAME for entry in loaded.objects)
+        and not any(error.file == STDIN_NAME for error in loaded.errors)
+    ):
+        # `helm template ... | aks-checklist scan -` when helm failed: its output is empty.
+        stdin_errors.append(
+            ScanError(
+                STDIN_NAME,
+                None,
+                "held no Kubernetes object, so nothing was judged; when it is piped from "
+                "helm template or kustomize build, that command may have failed",
+            )
+        )
     findings, engine_errors = evaluate_objects(
-        loaded, namespace=namespace, settings=settings, waivers=waivers, today=today
+        loaded.objects,
+        namespace=namespace,
+        settings=settings,
+        waivers=waivers,
+        today=today,
+        dedupe=dedupe,
     )
     docker_findings, docker_errors, judged = evaluate_dockerfiles(
-        dockerfiles, settings=settings, waivers=waivers, today=today
+        loaded.dockerfiles, settings=settings, waivers=waivers, today=today
     )
     return ScanResult(
         findings=findings + docker_findings,
-        errors=errors + engine_errors + docker_errors,
-        objects_count=len(loaded) + judged,
+        errors=loaded.errors + stdin_errors + engine_errors + docker_errors,
+        objects_count=len(loaded.objects) + judged,
+        warnings=loaded.warnings,
     )
 
 
@@ -346,8 +225,13 @@ def evaluate_dockerfiles(
     findings: list[Finding] = []
     errors: list[ScanError] = []
     judged = 0
+    paths = list(paths)
+    if not paths:
+        return findings, errors, judged
+    from aks_checklist.checks.dockerfile import DockerfileError, check_dockerfile
+
     for path in dict.fromkeys(paths):  # a file reached twice (a dir and its file) counts once
-        text = _read_text(path, errors)
+        text = read_text(path, errors)
         if text is None:
             continue
         try:
@@ -366,8 +250,13 @@ def evaluate_dockerfiles(
             )
             continue
         judged += 1
-        findings.extend(finding for finding in found if settings.enabled(finding.rule))
-    return apply_waivers(findings, waivers, today or date.today()), errors, judged
+        for finding in found:
+            if settings.enabled(finding.rule):
+                line = finding.details.get("line", "")
+                if finding.line is None and line.isdigit():
+                    object.__setattr__(finding, "line", int(line))  # a fresh finding, see _locate
+                findings.append(finding)
+    return _waived(findings, waivers, today), errors, judged
 
 
 def evaluate_objects(
@@ -377,41 +266,171 @@ def evaluate_objects(
     settings: CheckSettings | None = None,
     waivers: Sequence[Waiver] = (),
     today: date | None = None,
+    dedupe: bool = False,
 ) -> tuple[list[Finding], list[ScanError]]:
-    """Runs the engine over loaded objects, as a manifest set (snapshots are not ``complete``).
+    """Runs the engine over loaded objects, as manifest sets (snapshots are not ``complete``).
 
     A check that breaks on some odd object costs that namespace's findings
     and is reported as an error (exit code 2), rather than ending the scan.
     """
     settings = settings or CheckSettings()
     default_namespace = namespace or "default"
-    loaded = list(loaded)
-    files: dict[ObjectRef, str] = {}
+    units: dict[str | None, list[LoadedObject]] = {}
     for entry in loaded:
-        files.setdefault(_ref(entry.obj, default_namespace), entry.file)
-    objects = [entry.obj for entry in loaded]
-    snapshots = split_by_namespace(objects, default_namespace=default_namespace, complete=False)
-    findings: list[Finding] = []
+        units.setdefault(entry.source, []).append(entry)
+    located: list[tuple[Finding, LoadedObject | None]] = []
     errors: list[ScanError] = []
-    for snapshot in snapshots:
+    for entries in units.values():
+        for position, (layer, context) in enumerate(_copies(entries, default_namespace)):
+            located.extend(
+                _evaluate_layer(
+                    layer, context, default_namespace, settings, errors, later=position > 0
+                )
+            )
+    findings = _fold_copies(located) if dedupe else [finding for finding, _ in located]
+    return _waived(findings, waivers, today), errors
+
+
+def _waived(
+    findings: list[Finding], waivers: Sequence[Waiver], today: date | None
+) -> list[Finding]:
+    if not waivers:
+        return findings
+    # The policy module (quantities, durations, selectors) is only needed when a policy is.
+    from aks_checklist.policy import apply_waivers
+
+    return apply_waivers(findings, waivers, today or date.today())
+
+
+def _copies(
+    entries: list[LoadedObject], default_namespace: str
+) -> list[tuple[dict[ObjectRef, LoadedObject], list[LoadedObject]]]:
+    """Splits a unit into layers of distinct objects: the n-th copy of every object is in layer n.
+
+    A later layer is judged with the unit's other objects in its namespaces
+    (those that appear once) as context, so a second copy of a Deployment
+    still sees its PDB.
+    """
+    layers: list[dict[ObjectRef, LoadedObject]] = []
+    for entry in entries:
+        ref = _ref(entry.obj, default_namespace)
+        for layer in layers:
+            if ref not in layer:
+                layer[ref] = entry
+                break
+        else:
+            layers.append({ref: entry})
+    if len(layers) <= 1:
+        return [(layer, []) for layer in layers]
+    repeated = set().union(*(layer.keys() for layer in layers[1:]))
+    single = [(ref, entry) for ref, entry in layers[0].items() if ref not in repeated]
+    result: list[tuple[dict[ObjectRef, LoadedObject], list[LoadedObject]]] = [(layers[0], [])]
+    for layer in layers[1:]:
+        # Only the namespaces a copy is in matter to it; the rest would be judged for nothing.
+        namespaces = {ref.namespace for ref in layer}
+        result.append((layer, [entry for ref, entry in single if ref.namespace in namespaces]))
+    return result
+
+
+def _evaluate_layer(
+    layer: dict[ObjectRef, LoadedObject],
+    context: list[LoadedObject],
+    default_namespace: str,
+    settings: CheckSettings,
+    errors: list[ScanError],
+    *,
+    later: bool,
+) -> list[tuple[Finding, LoadedObject | None]]:
+    entries = list(layer.values())
+    objects = [entry.obj for entry in entries] + [entry.obj for entry in context]
+    first_in_namespace: dict[str, LoadedObject] = {}
+    for ref, entry in layer.items():
+        if ref.namespace is not None:
+            first_in_namespace.setdefault(ref.namespace, entry)
+    placed: list[Finding] = []
+    for snapshot in split_by_namespace(
+        objects, default_namespace=default_namespace, complete=False
+    ):
         try:
-            findings.extend(engine.evaluate([snapshot], settings))
+            placed.extend(engine.evaluate([snapshot], settings))
         except Exception as exc:  # any bug in a check must not end the scan
             errors.append(
-                _engine_error(f"namespace {snapshot.namespace}", snapshot.objects, loaded, exc)
+                _engine_error(f"namespace {snapshot.namespace}", snapshot.objects, entries, exc)
             )
-    cluster_objects = [obj for obj in objects if obj.get("kind") in CLUSTER_SCOPED_KINDS]
-    try:
-        findings.extend(_cluster_findings(cluster_objects, settings))
-    except Exception as exc:  # same as above
-        errors.append(_engine_error("cluster-scoped objects", cluster_objects, loaded, exc))
-    findings = [
-        dataclasses.replace(finding, file=files.get(finding.object))
-        if finding.object is not None and finding.file is None and finding.object in files
-        else finding
-        for finding in findings
+    cluster_objects = [
+        entry.obj for entry in entries if entry.obj.get("kind") in CLUSTER_SCOPED_KINDS
     ]
-    return apply_waivers(findings, waivers, today or date.today()), errors
+    try:
+        placed.extend(_cluster_findings(cluster_objects, settings))
+    except Exception as exc:  # same as above
+        errors.append(_engine_error("cluster-scoped objects", cluster_objects, entries, exc))
+    located: list[tuple[Finding, LoadedObject | None]] = []
+    for finding in placed:
+        owner = layer.get(finding.object) if finding.object is not None else None
+        if owner is None and later:
+            continue  # not this layer's object: judged with the unit's first copies already
+        if owner is None and finding.object is not None and finding.object.kind == "Namespace":
+            # A namespace-wide verdict with no Namespace object: where the namespace is first used.
+            owner = first_in_namespace.get(finding.object.name)
+        located.append((_locate(finding, owner), owner))
+    return located
+
+
+def _locate(finding: Finding, entry: LoadedObject | None) -> Finding:
+    if entry is None or finding.file is not None:
+        return finding
+    # The engine has just made this finding and nothing else holds it yet, so it is filled in
+    # place: copying ~100,000 frozen findings with dataclasses.replace was a sixth of a scan.
+    set_field = object.__setattr__
+    set_field(finding, "file", entry.file)
+    set_field(finding, "line", entry.line)
+    set_field(finding, "document", entry.document)
+    set_field(finding, "source", entry.source)
+    return finding
+
+
+def _fold_copies(located: list[tuple[Finding, LoadedObject | None]]) -> list[Finding]:
+    """``--dedupe``: one finding per verdict on identical copies, listing every copy's place."""
+    folded: dict[tuple[object, ...], Finding] = {}
+    places: dict[tuple[object, ...], list[str]] = {}
+    digests: dict[int, str] = {}
+    for finding, entry in located:
+        digest = None
+        if entry is not None:
+            digest = digests.get(id(entry.obj))
+            if digest is None:
+                digest = digests[id(entry.obj)] = object_digest(entry.obj)
+        key = (
+            finding.object,
+            finding.rule,
+            finding.container,
+            finding.result,
+            finding.message,
+            digest,
+        )
+        places.setdefault(key, []).append(_place(finding))
+        folded.setdefault(key, finding)
+    return [
+        dataclasses.replace(finding, copies=tuple(dict.fromkeys(places[key][1:])))
+        if len(places[key]) > 1
+        else finding
+        for key, finding in folded.items()
+    ]
+
+
+def _place(finding: Finding) -> str:
+    """``file:line``, and the render when there is one (a base file serves many overlays)."""
+    where = finding.file or ""
+    where = f"{where}:{finding.line}" if finding.line else where
+    return f"{where} ({finding.source})" if finding.source else where
+
+
+def object_digest(obj: dict[str, Any]) -> str:
+    """The same digest for the same object written twice, whatever the key order."""
+    import hashlib  # loading OpenSSL is a noticeable part of a small scan's start-up
+
+    text = json.dumps(obj, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _engine_error(

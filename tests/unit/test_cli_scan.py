@@ -70,7 +70,9 @@ def write_policy(tmp_path: Path, spec: dict[str, Any]) -> str:
 def test_table_is_the_default_and_groups_by_object(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, API)
     assert code == 1
-    assert f"Deployment shop/api  {API}" in out.splitlines()
+    lines = out.splitlines()
+    # The path does not fit beside the title in 80 columns, so it goes under it, with its line.
+    assert lines[lines.index("Deployment shop/api") + 1] == f"  {API}:2"
     assert "FAIL" in out
     assert "APP-01/liveness-probe" in out
     assert out.splitlines()[-1].startswith("2 objects: ")
@@ -193,10 +195,12 @@ def test_directory_with_a_broken_file_still_reports_the_others(
     assert f"{BROKEN}/b-broken.yaml (document 1): invalid YAML" in err
 
 
-def test_table_lists_unreadable_documents(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, BROKEN)
+def test_table_reports_unreadable_documents_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, BROKEN)
     assert code == 2
-    assert f"{BROKEN}/b-broken.yaml (document 1): invalid YAML" in out
+    assert f"{BROKEN}/b-broken.yaml (document 1): invalid YAML" in err
+    assert "invalid YAML" not in out
+    assert out.splitlines()[-1].endswith("; 3 errors")
     assert "Deployment default/orders" in out
 
 
@@ -362,3 +366,148 @@ def test_missing_policy_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_pat
     code, _, err = run(capsys, "--policy", str(tmp_path / "nope.yaml"), GOOD)
     assert code == 2
     assert "No such file or directory" in err
+
+
+# --- diagnostics, width, start-up ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "sarif", "policyreport"])
+def test_errors_go_to_stderr_and_never_into_the_report(
+    capsys: pytest.CaptureFixture[str], fmt: str
+) -> None:
+    code, out, err = run(capsys, "--format", fmt, BROKEN)
+    assert code == 2
+    assert f"aks-checklist scan: error: {BROKEN}/b-broken.yaml (document 1): invalid YAML" in err
+    assert "aks-checklist scan: error:" not in out
+
+
+@pytest.mark.parametrize("width", [80, 100, 132])
+def test_table_lines_fit_the_width(capsys: pytest.CaptureFixture[str], width: int) -> None:
+    from aks_checklist.render import render
+    from aks_checklist.scan import scan
+
+    result = scan([SHOP])
+    text = render(result.findings, fmt="table", show_passed=True, objects=1, width=width)
+    lines = text.splitlines()[:-1]  # the summary line is one sentence, never cut
+    assert max(len(line) for line in lines) <= width
+    assert max(len(line) for line in lines) > width - 20  # and uses it
+
+
+def test_table_is_80_columns_when_stdout_is_not_a_terminal(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # a terminal's width, but this is not a terminal
+    _, out, _ = run(capsys, "--show-passed", SHOP)
+    assert max(len(line) for line in out.splitlines()[:-1]) <= 80
+
+
+def test_table_takes_the_terminal_width_from_a_tty(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aks_checklist.commands.scan import table_width
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("COLUMNS", "132")
+    assert table_width(Terminal()) == 132
+    assert table_width(io.StringIO()) == 80
+
+
+def test_not_applicable_rows_show_with_their_reason_and_are_counted(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, hidden = run_json(capsys, LEGACY)
+    _, shown = run_json(capsys, "--show-passed", LEGACY)
+    skipped = [r for r in shown["results"] if r["result"] == "NotApplicable"]
+    assert any(
+        r["rule"] == "BCDR-08/pod-spread"
+        and r["message"].startswith("Deployment/legacy sets no spec.replicas, which defaults to 1")
+        for r in skipped
+    )
+    assert not [r for r in hidden["results"] if r["result"] == "NotApplicable"]
+    assert hidden["summary"]["results"]["NotApplicable"] == len(skipped)
+
+
+def test_scan_imports_only_what_it_needs() -> None:
+    """The operator, the AKS checks, the demo and the other formats stay unimported."""
+    probe = (
+        "import contextlib, io, sys\n"
+        "from aks_checklist.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    main(['scan', {API!r}])\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    loaded = set(done.stdout.split())
+    assert "aks_checklist.scan" in loaded
+    unwanted = {
+        "aks_checklist.commands.run",
+        "aks_checklist.commands.aks",
+        "aks_checklist.commands.demo",
+        "aks_checklist.commands.checks",
+        "aks_checklist.checks.aks",
+        "aks_checklist.checks.dockerfile",
+        "aks_checklist.policy",
+        "aks_checklist.render.sarif",
+        "aks_checklist.render.policyreport",
+        "aks_checklist.sources.render",
+        "kopf",
+        "kubernetes",
+        "asyncio",
+        "subprocess",
+        "hashlib",
+    }
+    assert loaded & unwanted == set()
+
+
+def test_help_still_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for command in ("run", "scan", "checks", "aks", "demo"):
+        assert f"    {command} " in out
+
+
+def test_each_command_module_has_the_help_text_the_cli_lists() -> None:
+    import argparse
+    import importlib
+
+    from aks_checklist.cli import COMMANDS
+
+    for name, summary in COMMANDS.items():
+        parser = argparse.ArgumentParser()
+        importlib.import_module(f"aks_checklist.commands.{name}").register(parser.add_subparsers())
+        [action] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        assert action._choices_actions[0].help == summary, name
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        pytest.param({}, id="empty"),
+        pytest.param({"main.jsonnet": "{}", "README.md": "# deploy"}, id="no-manifest-suffix"),
+        pytest.param({".github/ci.yaml": "on: push\n"}, id="only-hidden"),
+    ],
+)
+def test_a_directory_with_nothing_to_judge_is_an_input_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, files: dict[str, str]
+) -> None:
+    """Exit 0 would tell CI the directory is compliant, when nothing in it was read."""
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    code, out, err = run(capsys, str(tmp_path))
+    assert code == 2
+    assert f"{tmp_path}: holds no manifest (.yaml, .yml, .json), kustomization" in err
+    assert "Nothing to report" not in out
+
+
+@pytest.mark.parametrize("text", ["", "# Source: nothing rendered\n---\n"])
+def test_empty_stdin_is_an_input_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """`helm template broken | aks-checklist scan -`: helm printed nothing, CI must not pass."""
+    monkeypatch.setattr(sys, "stdin", io.StringIO(text))
+    code, _, err = run(capsys, "-")
+    assert code == 2
+    assert "<stdin>: held no Kubernetes object, so nothing was judged" in err

@@ -196,6 +196,10 @@ def test_json_has_the_documented_shape() -> None:
         },
         "container": "api",
         "file": "apps/api.yaml",
+        "line": None,
+        "document": None,
+        "source": None,
+        "copies": [],
         "message": "container api has no livenessProbe",
     }
 
@@ -231,7 +235,7 @@ def test_json_objects_default_to_distinct_objects_with_findings() -> None:
 
 
 def test_table_groups_findings_under_their_object_and_file() -> None:
-    text = render(FINDINGS, ERRORS, fmt="table", show_passed=False, color=False)
+    text = render(FINDINGS, ERRORS, fmt="table", show_passed=False, color=False, width=120)
     lines = text.splitlines()
     header = lines.index("Deployment shop/api  apps/api.yaml")
     block = lines[header + 1 : lines.index("", header)]

@@ -474,3 +474,45 @@ def test_a_check_that_crashes_costs_one_namespace_not_the_scan(
         "the checks failed on namespace two (<stdin>), so its results are missing: "
         "TypeError: unhashable type: 'list'"
     )
+
+
+# --- lines -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("kind: A\nmetadata: {name: a}\n", [("a", 1)], id="single"),
+        pytest.param(
+            "# header\n\n---\n# Source: x/templates/a.yaml\nkind: A\nmetadata: {name: a}\n"
+            "---\n\nkind: B\nmetadata: {name: b}\n",
+            [("a", 5), ("b", 9)],
+            id="comments-and-markers-skipped",
+        ),
+        pytest.param(
+            "kind: A\nmetadata: {name: a}\ndata:\n  f: |\n    ---\n    x\n---\nkind: B\n"
+            "metadata: {name: b}\n",
+            [("a", 1), ("b", 8)],
+            id="indented-marker-in-a-block-scalar-is-text",
+        ),
+        pytest.param(
+            "apiVersion: v1\nkind: List\nitems:\n- kind: A\n  metadata: {name: a}\n"
+            "- kind: B\n  metadata:\n    name: b\nmetadata: {}\n",
+            [("a", 4), ("b", 6)],
+            id="list-items-at-their-own-lines",
+        ),
+        pytest.param(
+            "kind: A\nmetadata: {name: a}\n---\nkind: [\n---\nkind: B\nmetadata: {name: b}\n",
+            [("a", 1), ("b", 6)],
+            id="after-a-broken-document",
+        ),
+        pytest.param(
+            '\n\n{"kind": "A", "metadata": {"name": "a"}}', [("a", 3)], id="json-after-blank-lines"
+        ),
+    ],
+)
+def test_objects_know_the_line_their_document_starts_on(
+    text: str, expected: list[tuple[str, int]]
+) -> None:
+    objects, _ = load_documents(["-"], stdin=io.StringIO(text))
+    assert [(o.obj["metadata"]["name"], o.line) for o in objects] == expected

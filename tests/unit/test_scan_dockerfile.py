@@ -171,7 +171,7 @@ def test_table_shows_a_block_per_dockerfile(capsys: pytest.CaptureFixture[str]) 
     code, out, _ = run(capsys, API)
     assert code == 1
     lines = out.splitlines()
-    assert f"Dockerfile {API}  {API}" in lines
+    assert f"Dockerfile {API}" in lines
     assert any("FAIL" in line and "APP-14/non-root-user" in line for line in lines)
     assert lines[-1].startswith("1 object: ")
 
@@ -256,3 +256,15 @@ def test_exit_codes(
         args = tuple(str(policy) if arg == "DISABLE-USER" else arg for arg in args)
     code, _, err = run(capsys, *args)
     assert code == expected, err
+
+
+def test_sarif_regions_point_at_the_offending_instruction(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(capsys, "--format", "sarif", API)
+    lines = Path(API).read_text(encoding="utf-8").splitlines()
+    results = json.loads(out)["runs"][0]["results"]
+    by_rule = {r["ruleId"]: r["locations"][0]["physicalLocation"]["region"] for r in results}
+    assert lines[by_rule["APP-14/exec-form-entrypoint"]["startLine"] - 1].startswith("CMD ")
+    assert lines[by_rule["APP-14/package-cache-cleaned"]["startLine"] - 1].startswith("RUN pip")
+    assert by_rule["APP-14/non-root-user"] == {"startLine": 1}  # the file as a whole

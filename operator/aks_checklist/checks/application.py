@@ -657,7 +657,15 @@ def _rollout(pod: _Pod, ns: _Namespace) -> None:
     if kind == "OnDelete":
         pod.add(ROLLOUT, W, f"{ref} uses updateStrategy OnDelete: pods only change when deleted")
         return
-    max_unavailable = rolling.get("maxUnavailable", 1 if workload.kind != "Deployment" else "25%")
+    default = 1 if workload.kind != "Deployment" else "25%"
+    max_unavailable = rolling.get("maxUnavailable", default)
+    field_name = ("strategy" if workload.kind == "Deployment" else "updateStrategy") + (
+        ".rollingUpdate.maxUnavailable"
+    )
+    if "maxUnavailable" in rolling:
+        stated = f"{ref} sets {field_name}: {max_unavailable}"
+    else:
+        stated = f"{ref} sets no {field_name}, which defaults to {max_unavailable}"
     if replicas:
         down = podspec.scaled_value(max_unavailable, replicas, round_up=False)
         everything = down is not None and down >= replicas
@@ -667,11 +675,11 @@ def _rollout(pod: _Pod, ns: _Namespace) -> None:
         pod.add(
             ROLLOUT,
             F,
-            f"{ref} sets rollingUpdate.maxUnavailable: {max_unavailable}, which lets a rollout "
-            "take every pod down at once",
+            f"{stated}, which lets a rollout take every pod down at once"
+            + (f" ({replicas} replica{'' if replicas == 1 else 's'})" if replicas else ""),
         )
     else:
-        pod.add(ROLLOUT, P, f"{ref} rolls out gradually (maxUnavailable {max_unavailable})")
+        pod.add(ROLLOUT, P, f"{stated}, so it rolls out gradually")
 
 
 # --- APP-20: naked pods -------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 
 from aks_checklist.checks.engine import CheckSettings
 from aks_checklist.checks.model import Finding, Result, Rule, Severity
+from aks_checklist.checks.resources import replicas_reason
 from aks_checklist.checks.snapshot import (
     Snapshot,
     Workload,
@@ -57,7 +58,14 @@ def check(snapshot: Snapshot, settings: CheckSettings) -> Iterator[Finding]:
         if workload.kind not in SPREAD_KINDS:
             continue
         replicas = snapshot.effective_min_replicas(workload)
-        if replicas is None or replicas < MIN_REPLICAS:
+        if replicas is None:
+            continue
+        if replicas < MIN_REPLICAS:
+            yield POD_SPREAD.finding(
+                Result.NOT_APPLICABLE,
+                f"{replicas_reason(snapshot, workload, replicas)}: there is nothing to spread",
+                workload.ref,
+            )
             continue
         yield _pod_spread(workload, replicas, snapshot.namespace, namespace_labels)
 

@@ -102,6 +102,11 @@ class Finding:
     container: str | None = None
     file: str | None = None
     details: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    # Where a scanned object is written (optional: the operator's findings have no file).
+    line: int | None = None  # 1-based line of the object's document in ``file``
+    document: int | None = None  # 0-based document index in ``file``
+    source: str | None = None  # the render it came from, e.g. "kustomize build overlays/dev"
+    copies: tuple[str, ...] = ()  # "file:line" of identical copies folded into this one
 
     @property
     def item(self) -> str:

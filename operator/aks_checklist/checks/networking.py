@@ -98,7 +98,7 @@ _MAX_NAMES = 3
 def check(snapshot: Snapshot, settings: CheckSettings) -> Iterator[Finding]:
     for service in snapshot.of_kind("Service"):
         ref = snapshot.ref(service)
-        yield _service_type(service, ref)
+        yield _service_type(service, ref, settings.enabled(INTERNAL_LOAD_BALANCER.id))
         if _service_type_name(service) == "LoadBalancer":
             yield _internal_load_balancer(service, ref)
     for ingress in snapshot.of_kind("Ingress"):
@@ -129,7 +129,7 @@ def _service_type_name(service: Obj) -> str:
     return str(as_dict(service.get("spec")).get("type") or "ClusterIP")
 
 
-def _service_type(service: Obj, ref: ObjectRef) -> Finding:
+def _service_type(service: Obj, ref: ObjectRef, internal_lb_judged: bool) -> Finding:
     spec = as_dict(service.get("spec"))
     kind = _service_type_name(service)
     if kind not in _SERVICE_TYPES:
@@ -145,6 +145,13 @@ def _service_type(service: Obj, ref: ObjectRef) -> Finding:
         if is_internal_load_balancer(service):
             return SERVICE_TYPE.finding(
                 Result.PASS, f"{ref} is a LoadBalancer on an internal load balancer", ref
+            )
+        if internal_lb_judged:
+            # One exposure, one finding: NET-06 already fails the public IP address.
+            return SERVICE_TYPE.finding(
+                Result.NOT_APPLICABLE,
+                f"{ref} is a public LoadBalancer Service, judged by {INTERNAL_LOAD_BALANCER.id}",
+                ref,
             )
         return SERVICE_TYPE.finding(
             Result.WARN,

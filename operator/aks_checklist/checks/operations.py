@@ -34,12 +34,37 @@ API_SERVER_SERVICE = "kubernetes"
 def check(snapshot: Snapshot, settings: CheckSettings) -> Iterator[Finding]:
     if not settings.enabled(NOT_DEFAULT_NAMESPACE.id):
         return
-    refs = [workload.ref for workload in snapshot.workloads]
-    refs.extend(snapshot.ref(obj) for obj in snapshot.of_kind(*JUDGED_KINDS))
-    for ref in refs:
+    judged = [(workload.ref, workload.obj) for workload in snapshot.workloads]
+    judged.extend((snapshot.ref(obj), obj) for obj in snapshot.of_kind(*JUDGED_KINDS))
+    for ref, obj in judged:
         if _api_server_service(ref):
             continue
+        if not snapshot.complete and not _namespace_set(obj):
+            # A manifest set; objects read from a cluster are in their namespace, named or not.
+            yield _not_set(ref)
+            continue
         yield _judge(ref)
+
+
+def _namespace_set(obj: dict[str, object]) -> bool:
+    metadata = obj.get("metadata")
+    return isinstance(metadata, dict) and bool(metadata.get("namespace"))
+
+
+def _not_set(ref: ObjectRef) -> Finding:
+    """A manifest that names no namespace: where it lands is the applier's choice, not its own.
+
+    Objects read from a cluster always have one; the scanner places objects
+    that name none in ``--namespace`` when given, so this is a manifest read as
+    it is.
+    """
+    return NOT_DEFAULT_NAMESPACE.finding(
+        Result.WARN,
+        f"{ref} does not set metadata.namespace, so it lands in whatever namespace it is "
+        "applied to (default, unless kubectl's context or the deploying tool says otherwise); "
+        "set one, or scan with --namespace to judge the one it will get",
+        ref,
+    )
 
 
 def _api_server_service(ref: ObjectRef) -> bool:

@@ -203,7 +203,7 @@ def _budgets(snapshot: Snapshot) -> Iterator[Finding]:
         if workload.kind in PROTECTED_KINDS:
             judged.append((workload, replicas, covering))
     for workload, replicas, covering in judged:
-        yield from _judge_workload(workload, replicas or 0, covering)
+        yield from _judge_workload(workload, replicas or 0, covering, snapshot)
     for coverage in coverages:
         yield _selects_pods(coverage)
 
@@ -222,11 +222,27 @@ def _mark_controlled_pods(snapshot: Snapshot, index: SelectorIndex[_Coverage]) -
                 coverage.selects_pods = True
 
 
+def replicas_reason(snapshot: Snapshot, workload: Workload, replicas: int) -> str:
+    """Why a workload has too few replicas for a rule, in the manifest's own words."""
+    if snapshot.scalers_for(workload):
+        return f"{workload.ref} scales down to {replicas} (its autoscaler's minimum)"
+    if "replicas" not in as_dict(workload.obj.get("spec")):
+        return f"{workload.ref} sets no spec.replicas, which defaults to 1"
+    return f"{workload.ref} runs {replicas} replica{'' if replicas == 1 else 's'}"
+
+
 def _judge_workload(
-    workload: Workload, replicas: int, covering: list[_Coverage]
+    workload: Workload, replicas: int, covering: list[_Coverage], snapshot: Snapshot
 ) -> Iterator[Finding]:
     ref = workload.ref
     names = ", ".join(str(coverage.ref) for coverage in covering)
+    if replicas < MIN_PROTECTED_REPLICAS and not covering:
+        yield PDB_EXISTS.finding(
+            Result.NOT_APPLICABLE,
+            f"{replicas_reason(snapshot, workload, replicas)}: a PodDisruptionBudget is only "
+            f"asked of workloads with at least {MIN_PROTECTED_REPLICAS} replicas",
+            ref,
+        )
     if replicas >= MIN_PROTECTED_REPLICAS:
         if covering:
             yield PDB_EXISTS.finding(Result.PASS, f"{ref} is covered by {names}", ref)

@@ -1,25 +1,29 @@
 """`aks-checklist scan`: judge manifests offline with the operator's own engine.
 
-Meant for CI: reads files, directories and stdin, prints one of the report
-formats, and exits 0 (clean), 1 (a failure at or above ``--fail-on``) or 2
-(an input or the policy file could not be read).
+Meant for CI: reads files, directories and stdin, renders kustomizations and
+Helm charts with the real tools, prints one of the report formats on stdout,
+errors and warnings on stderr, and exits 0 (clean), 1 (a failure at or above
+``--fail-on``) or 2 (an input, a render or the policy file could not be read).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import shutil
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from aks_checklist.checks import registry
 from aks_checklist.checks.engine import CheckSettings
+from aks_checklist.checks.model import Rule
 from aks_checklist.commands.output_options import add_output_options, use_color
-from aks_checklist.policy import KIND, Policy, PolicyError, Waiver, parse_policy
-from aks_checklist.render import EXIT_ERRORS, exit_code, render
-from aks_checklist.scan import STDIN, scan
+from aks_checklist.render import DEFAULT_WIDTH, EXIT_ERRORS, exit_code, render
+from aks_checklist.scan import KUSTOMIZE_MODES, STDIN, scan
+
+if TYPE_CHECKING:
+    from aks_checklist.policy import Policy, Waiver
 
 
 def register(subparsers: Any) -> None:
@@ -28,8 +32,10 @@ def register(subparsers: Any) -> None:
         help="check Kubernetes manifests against the AKS Checklist",
         description=(
             "Check Kubernetes manifests (files, directories, or - for stdin) against the "
-            "AKS Checklist. Exit codes: 0 clean, 1 a failure at or above --fail-on, "
-            "2 an input or the policy could not be read."
+            "AKS Checklist. Directories with a kustomization.yaml are rendered with "
+            "kustomize (or kubectl kustomize), Helm charts with helm template, from PATH. "
+            "Exit codes: 0 clean, 1 a failure at or above --fail-on, 2 an input, a render "
+            "or the policy could not be read."
         ),
     )
     parser.add_argument(
@@ -50,7 +56,32 @@ def register(subparsers: Any) -> None:
         "--namespace",
         "-n",
         metavar="NS",
-        help="namespace of objects that name none (default: default)",
+        help=(
+            "namespace of objects that name none, as with kubectl apply -n (also passed to "
+            "helm template); without it they are judged as 'namespace not set'"
+        ),
+    )
+    parser.add_argument(
+        "--kustomize",
+        choices=KUSTOMIZE_MODES,
+        default="auto",
+        help=(
+            "auto: render directories holding a kustomization.yaml; always: also require one "
+            "in every directory named; never: read their files as plain manifests"
+        ),
+    )
+    parser.add_argument(
+        "--helm-values",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a values file for every Helm chart scanned (repeatable, like helm -f)",
+    )
+    parser.add_argument(
+        "--dedupe",
+        action="store_true",
+        help="fold identical copies of an object (in several files or renders) into one "
+        "verdict that lists every copy",
     )
     add_output_options(parser)
     parser.set_defaults(handler=handle)
@@ -60,6 +91,9 @@ def handle(args: argparse.Namespace) -> int:
     settings = CheckSettings()
     waivers: tuple[Waiver, ...] = ()
     if args.policy:
+        # Imported only with --policy: parsing a policy is most of what that module holds.
+        from aks_checklist.policy import PolicyError
+
         try:
             policy = load_policy_file(args.policy)
         except (OSError, PolicyError, yaml.YAMLError, ValueError) as exc:
@@ -74,7 +108,15 @@ def handle(args: argparse.Namespace) -> int:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        result = scan(args.paths, namespace=args.namespace, settings=settings, waivers=waivers)
+        result = scan(
+            args.paths,
+            namespace=args.namespace,
+            settings=settings,
+            waivers=waivers,
+            kustomize=args.kustomize,
+            helm_values=args.helm_values,
+            dedupe=args.dedupe,
+        )
         text = render(
             result.findings,
             result.errors,
@@ -82,22 +124,43 @@ def handle(args: argparse.Namespace) -> int:
             show_passed=args.show_passed,
             color=args.format == "table" and use_color(args.no_color, sys.stdout),
             objects=result.objects_count,
-            rules=registry.all_rules(),
+            rules=_sarif_rules() if args.format == "sarif" else (),
+            width=table_width(sys.stdout),
+            list_errors=False,
         )
     finally:
         if gc_was_enabled:
             gc.enable()
+    # Diagnostics first and on stderr in every format, so stdout stays the report alone.
+    for warning in result.warnings:
+        print(f"aks-checklist scan: warning: {warning}", file=sys.stderr)
+    for error in result.errors:
+        print(f"aks-checklist scan: error: {error}", file=sys.stderr)
+    sys.stderr.flush()
     sys.stdout.write(text)
     sys.stdout.flush()
-    if args.format != "table":
-        # Machine formats usually go to a file; say on stderr why the exit code is 2.
-        for error in result.errors:
-            print(f"aks-checklist scan: {error}", file=sys.stderr)
     return exit_code(result.findings, result.errors, args.fail_on)
+
+
+def _sarif_rules() -> tuple[Rule, ...]:
+    """Every rule's title for SARIF's rule descriptors; the other formats do not need them."""
+    from aks_checklist.checks import registry
+
+    return registry.all_rules()
+
+
+def table_width(stream: object) -> int:
+    """The terminal's width when ``stream`` is one (``COLUMNS`` wins, as for ``ls``), else 80."""
+    isatty = getattr(stream, "isatty", None)
+    if not (isatty and isatty()):
+        return DEFAULT_WIDTH
+    return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
 
 
 def load_policy_file(path: str) -> Policy:
     """The AksChecklistPolicy in a YAML file (the first one, if the file holds several)."""
+    from aks_checklist.policy import KIND, parse_policy
+
     with open(path, encoding="utf-8") as handle:
         documents = list(
             yaml.load_all(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

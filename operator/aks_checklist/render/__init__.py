@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from aks_checklist.checks.model import Finding, Result, Rule, Severity
-from aks_checklist.render import json_format, policyreport, sarif, table
 from aks_checklist.render.summary import ErrorLike
+
+DEFAULT_WIDTH = 80
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -31,19 +32,39 @@ def render(
     color: bool = False,
     objects: int | None = None,
     rules: Iterable[Rule] = (),
+    width: int = DEFAULT_WIDTH,
+    list_errors: bool = True,
 ) -> str:
     """Renders a report in ``fmt`` (one of :data:`FORMATS`).
 
     ``objects`` is how many objects were judged (defaults to those with
-    findings); ``rules`` gives titles to SARIF rule descriptors.
+    findings); ``rules`` gives titles to SARIF rule descriptors; ``width`` and
+    ``list_errors`` shape the table (see :func:`aks_checklist.render.table.render`).
     """
+    # Each format is imported when chosen: a scan prints one, and start-up is most of a small one.
     if fmt == "table":
-        return table.render(findings, errors, show_passed=show_passed, color=color, objects=objects)
+        from aks_checklist.render import table
+
+        return table.render(
+            findings,
+            errors,
+            show_passed=show_passed,
+            color=color,
+            objects=objects,
+            width=width,
+            list_errors=list_errors,
+        )
     if fmt == "json":
+        from aks_checklist.render import json_format
+
         return json_format.render(findings, errors, show_passed=show_passed, objects=objects)
     if fmt == "sarif":
+        from aks_checklist.render import sarif
+
         return sarif.render(findings, errors, show_passed=show_passed, rules=rules)
     if fmt == "policyreport":
+        from aks_checklist.render import policyreport
+
         return policyreport.render(findings, errors, show_passed=show_passed)
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 

@@ -34,6 +34,10 @@ def finding_json(finding: Finding) -> dict[str, Any]:
         "object": object_json(finding.object),
         "container": finding.container,
         "file": finding.file,
+        "line": finding.line,
+        "document": finding.document,
+        "source": finding.source,
+        "copies": list(finding.copies),
         "message": finding.message,
     }
 

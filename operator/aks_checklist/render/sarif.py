@@ -7,11 +7,15 @@ reason, so the UI shows it as dismissed rather than losing it. Pass and
 NotApplicable (with ``--show-passed``) use SARIF's own ``pass`` and
 ``notApplicable`` kinds, and Error (could not evaluate) is ``open``. Inputs
 that could not be read become tool execution notifications.
+
+Every result with a file carries ``region.startLine``, the line its object's
+document starts on (for a rendered object, in the file that wrote it), so a
+code-scanning annotation lands on the object and not on line 1; the document
+index and the render go in the result's properties.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -54,6 +58,8 @@ def _rule_descriptor(rule_id: str, severity: Severity, rule: Rule | None) -> dic
 
 
 def _fingerprint(finding: Finding) -> str:
+    import hashlib  # loading OpenSSL costs start-up time in the formats that do not need it
+
     ref = finding.object
     parts = [finding.rule, finding.container or ""]
     if ref is not None:
@@ -64,7 +70,9 @@ def _fingerprint(finding: Finding) -> str:
 def _location(finding: Finding) -> dict[str, Any] | None:
     location: dict[str, Any] = {}
     if finding.file and finding.file != STDIN_NAME:
-        location["physicalLocation"] = {"artifactLocation": {"uri": _uri(finding.file)}}
+        physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(finding.file)}}
+        physical["region"] = {"startLine": finding.line or 1}
+        location["physicalLocation"] = physical
     ref = finding.object
     if ref is not None:
         qualified = "/".join(p for p in (ref.namespace, ref.kind, ref.name) if p)
@@ -102,6 +110,12 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     properties: dict[str, Any] = {"result": str(finding.result), "severity": str(finding.severity)}
     if finding.container:
         properties["container"] = finding.container
+    if finding.document is not None:
+        properties["document"] = finding.document
+    if finding.source:
+        properties["source"] = finding.source
+    if finding.copies:
+        properties["copies"] = list(finding.copies)
     result["properties"] = properties
     return result
 

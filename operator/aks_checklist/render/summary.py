@@ -81,6 +81,8 @@ def sort_key(finding: Finding) -> tuple[object, ...]:
     return (
         object_key(finding.object),
         finding.file or "",
+        finding.source or "",
+        finding.line or 0,
         _RESULT_ORDER.get(finding.result, 9),
         -finding.severity.rank,
         finding.rule,

@@ -2,12 +2,15 @@
 
 Colour is ANSI and only when asked for (the CLI decides from the TTY and
 ``NO_COLOR``); without it the text stays aligned and greppable, with the
-result spelled out on every line.
+result spelled out on every line. Messages wrap to ``width`` columns (the
+CLI passes the terminal's, 80 when not a terminal) under their own column,
+so a long message never pushes the next row off screen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Callable, Sequence
 from itertools import groupby
 
 from aks_checklist.checks.model import Finding, ObjectRef, Result, Severity
@@ -33,6 +36,9 @@ _RESULT_COLORS = {
     Result.NOT_APPLICABLE: _DIM,
 }
 _RULE_WIDTH_CAP = 44
+DEFAULT_WIDTH = 80  # the same as aks_checklist.render.DEFAULT_WIDTH
+# Below this many columns for the message, it goes on its own lines under the row instead.
+_MIN_MESSAGE_WIDTH = 30
 
 
 def object_title(ref: ObjectRef | None) -> str:
@@ -49,26 +55,47 @@ def render(
     show_passed: bool,
     color: bool,
     objects: int | None = None,
+    width: int = DEFAULT_WIDTH,
+    list_errors: bool = True,
 ) -> str:
+    """The report; with ``list_errors`` false, errors are only counted (the CLI prints them
+    on stderr)."""
+
     def paint(text: str, code: str) -> str:
         return f"\033[{code}m{text}{_RESET}" if color else text
 
     listed = shown(findings, show_passed)
     lines: list[str] = []
     rule_width = min(_RULE_WIDTH_CAP, max((len(f.rule) for f in listed), default=0))
-    for (_, file), group in groupby(listed, key=lambda f: (object_key(f.object), f.file)):
+    # "  RESULT  SEVERE  RULE  " precedes each message.
+    indent = 2 + 6 + 2 + 6 + 2 + rule_width + 2
+    message_width = width - indent
+    for _, group in groupby(listed, key=lambda f: (object_key(f.object), f.file, f.source, f.line)):
         block = list(group)
-        title = paint(object_title(block[0].object), _BOLD)
-        lines.append(f"{title}  {paint(file, _DIM)}" if file else title)
+        lines.extend(_title(block[0], width, paint))
         for finding in block:
             label = RESULT_LABELS.get(finding.result, str(finding.result))
             result = paint(f"{label:<6}", _RESULT_COLORS.get(finding.result, _BOLD))
             severity = f"{finding.severity!s:<6}"
             if finding.severity == Severity.HIGH and finding.result == Result.FAIL:
                 severity = paint(severity, _BOLD)
-            lines.append(f"  {result}  {severity}  {finding.rule:<{rule_width}}  {finding.message}")
+            row = f"  {result}  {severity}  {finding.rule:<{rule_width}}"
+            if message_width >= _MIN_MESSAGE_WIDTH:
+                wrapped = textwrap.wrap(finding.message, message_width) or [""]
+                lines.append(f"{row}  {wrapped[0]}")
+                lines.extend(" " * indent + part for part in wrapped[1:])
+            else:
+                lines.append(row.rstrip())
+                lines.extend(
+                    textwrap.wrap(
+                        finding.message,
+                        max(width, _MIN_MESSAGE_WIDTH),
+                        initial_indent="      ",
+                        subsequent_indent="      ",
+                    )
+                )
         lines.append("")
-    if errors:
+    if errors and list_errors:
         lines.append(paint("Errors", _BOLD))
         for error in errors:
             lines.append(f"  {paint('ERROR ', _RESULT_COLORS[Result.ERROR])}  {error_text(error)}")
@@ -77,6 +104,36 @@ def render(
         lines.append("Nothing to report: no failures, warnings, waivers or errors.")
     lines.append(summary_line(count(findings, len(errors), objects)))
     return "\n".join(lines) + "\n"
+
+
+def _title(finding: Finding, width: int, paint: Callable[[str, str], str]) -> list[str]:
+    """The object's name, then where it is written: ``file:line``, the render, any copies."""
+    title = object_title(finding.object)
+    place = finding.file or ""
+    if finding.object is not None and place == finding.object.name:
+        place = ""  # a Dockerfile is named by its path already
+    if place and finding.line:
+        place = f"{place}:{finding.line}"
+    where = [part for part in (place, f"({finding.source})" if finding.source else "") if part]
+    lines = [paint(title, _BOLD)]
+    if where:
+        joined = "  ".join(where)
+        if len(title) + 2 + len(joined) <= width:
+            lines[0] += "  " + paint(joined, _DIM)
+        else:
+            lines.extend(paint(f"  {part}", _DIM) for part in where)
+    if finding.copies:
+        text = "also in " + ", ".join(finding.copies)
+        lines.extend(
+            paint(part, _DIM)
+            for part in textwrap.wrap(
+                text,
+                max(width - 2, _MIN_MESSAGE_WIDTH),
+                initial_indent="  ",
+                subsequent_indent="    ",
+            )
+        )
+    return lines
 
 
 def summary_line(counts: Counts) -> str:

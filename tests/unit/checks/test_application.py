@@ -1008,6 +1008,35 @@ def test_rolling_update(obj: dict[str, Any], expected: Result) -> None:
 
 
 @pytest.mark.parametrize(
+    ("obj", "message"),
+    [
+        pytest.param(
+            statefulset(replicas=1),
+            "StatefulSet/db sets no updateStrategy.rollingUpdate.maxUnavailable, which "
+            "defaults to 1, which lets a rollout take every pod down at once (1 replica)",
+            id="statefulset-default-is-said-to-be-a-default",
+        ),
+        pytest.param(
+            statefulset(replicas=3, spec_extra={"updateStrategy": rolling(3)}),
+            "StatefulSet/db sets updateStrategy.rollingUpdate.maxUnavailable: 3, which lets a "
+            "rollout take every pod down at once (3 replicas)",
+            id="statefulset-set-is-said-to-be-set",
+        ),
+        pytest.param(
+            deployment(replicas=3),
+            "Deployment/web sets no strategy.rollingUpdate.maxUnavailable, which defaults to "
+            "25%, so it rolls out gradually",
+            id="deployment-default",
+        ),
+    ],
+)
+def test_rolling_update_says_what_the_manifest_sets_and_what_is_defaulted(
+    obj: dict[str, Any], message: str
+) -> None:
+    assert one("APP-19/rolling-update", obj).message == message
+
+
+@pytest.mark.parametrize(
     "obj",
     [
         pytest.param(job(), id="job"),

@@ -197,17 +197,38 @@ def test_pass_names_the_mechanism() -> None:
 
 
 @pytest.mark.parametrize(
-    "objs",
+    ("objs", "reason"),
     [
-        pytest.param([deployment("web")], id="replicas-absent-is-1"),
-        pytest.param([web(replicas=1)], id="one-replica"),
-        pytest.param([web(replicas=4), hpa(min_replicas=1)], id="hpa-floor-1"),
-        pytest.param([web(replicas=4), scaled_object()], id="keda-floor-0"),
-        pytest.param([daemonset()], id="daemonset"),
+        pytest.param(
+            [deployment("web")],
+            "Deployment/web sets no spec.replicas, which defaults to 1",
+            id="replicas-absent-is-1",
+        ),
+        pytest.param([web(replicas=1)], "Deployment/web runs 1 replica", id="one-replica"),
+        pytest.param(
+            [web(replicas=4), hpa(min_replicas=1)],
+            "Deployment/web scales down to 1 (its autoscaler's minimum)",
+            id="hpa-floor-1",
+        ),
+        pytest.param(
+            [web(replicas=4), scaled_object()],
+            "Deployment/web scales down to 0 (its autoscaler's minimum)",
+            id="keda-floor-0",
+        ),
     ],
 )
-def test_pod_spread_skips_single_replica_workloads(objs: list[Obj]) -> None:
-    assert judge(*objs) == []
+def test_pod_spread_is_not_applicable_below_two_replicas_and_says_why(
+    objs: list[Obj], reason: str
+) -> None:
+    """A skipped workload is visible: NotApplicable, with what the manifest says or defaults."""
+    [finding] = judge(*objs)
+    assert finding.result is Result.NOT_APPLICABLE
+    assert finding.message == f"{reason}: there is nothing to spread"
+
+
+def test_pod_spread_ignores_daemonsets() -> None:
+    """A DaemonSet runs one pod per node by design: the rule does not judge it at all."""
+    assert judge(daemonset()) == []
 
 
 def test_pod_spread_judges_statefulsets_and_hpa_floors() -> None:

@@ -79,7 +79,9 @@ def only(findings: list[Finding]) -> Finding:
             id="externalname",
         ),
         pytest.param(service(type="NodePort"), Result.FAIL, id="nodeport"),
-        pytest.param(service(type="LoadBalancer"), Result.WARN, id="public-lb"),
+        pytest.param(
+            service(type="LoadBalancer"), Result.NOT_APPLICABLE, id="public-lb-is-net-06s"
+        ),
         pytest.param(
             service(type="LoadBalancer", annotations=INTERNAL), Result.PASS, id="internal-lb"
         ),
@@ -90,12 +92,28 @@ def only(findings: list[Finding]) -> Finding:
     ],
 )
 def test_service_type(svc: Obj, result: Result) -> None:
-    """NodePort fails, a public LoadBalancer warns, cluster-internal types pass."""
+    """NodePort fails, cluster-internal types pass; a public LoadBalancer is NET-06's to fail."""
     finding = only(run(networking.check, svc, rule="NET-03/service-type"))
     assert finding.result is result
     assert finding.object is not None
     assert finding.object.name == "web"
     assert "Service/web" in finding.message
+
+
+def test_a_public_load_balancer_is_one_finding_not_two() -> None:
+    """NET-06 fails the public IP address; NET-03 says so instead of warning about it again."""
+    found = run(networking.check, service(type="LoadBalancer"))
+    by_rule = {f.rule: f for f in found if f.rule.startswith(("NET-03", "NET-06"))}
+    assert by_rule["NET-06/internal-load-balancer"].result is Result.FAIL
+    assert by_rule["NET-03/service-type"].message == (
+        "Service/web is a public LoadBalancer Service, judged by NET-06/internal-load-balancer"
+    )
+
+
+def test_a_public_load_balancer_warns_under_net_03_when_net_06_is_disabled() -> None:
+    settings = CheckSettings(disabled=frozenset({"NET-06"}))
+    found = run(networking.check, service(type="LoadBalancer"), settings=settings)
+    assert only([f for f in found if f.rule == "NET-03/service-type"]).result is Result.WARN
 
 
 @pytest.mark.parametrize(

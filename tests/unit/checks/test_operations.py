@@ -46,7 +46,7 @@ def judge(*objs: Obj, default_namespace: str = "default") -> dict[str, Result]:
     [
         pytest.param(deployment(namespace="default"), Result.FAIL, id="deployment-in-default"),
         pytest.param(deployment(namespace="shop"), Result.PASS, id="deployment-elsewhere"),
-        pytest.param(deployment(namespace=None), Result.FAIL, id="no-namespace-lands-in-default"),
+        pytest.param(deployment(namespace=None), Result.WARN, id="namespace-not-set"),
         pytest.param(service(namespace="default"), Result.FAIL, id="service-in-default"),
         pytest.param(service(namespace="shop"), Result.PASS, id="service-elsewhere"),
         pytest.param(ingress(), Result.FAIL, id="ingress-in-default"),
@@ -60,10 +60,22 @@ def test_not_default_namespace(obj: Obj, result: Result) -> None:
     assert list(judge(obj).values()) == [result]
 
 
-def test_objects_without_namespace_follow_the_scanners_default() -> None:
-    assert judge(deployment(namespace=None), default_namespace="shop") == {
-        "Deployment/web": Result.PASS
-    }
+@pytest.mark.parametrize("default_namespace", ["default", "shop"])
+def test_a_manifest_without_namespace_is_judged_as_namespace_not_set(
+    default_namespace: str,
+) -> None:
+    """Where it lands is the applier's choice; the scanner's own default is no evidence."""
+    found = [
+        f
+        for snapshot in split_by_namespace(
+            [deployment(namespace=None)], default_namespace=default_namespace
+        )
+        for f in operations.check(snapshot, CheckSettings())
+    ]
+    [finding] = found
+    assert finding.result is Result.WARN
+    assert finding.message.startswith("Deployment/web does not set metadata.namespace")
+    assert "--namespace" in finding.message
 
 
 def test_api_server_service_is_skipped() -> None:
@@ -100,3 +112,12 @@ def test_failure_message_names_the_object() -> None:
 def test_disabled_rule_yields_nothing() -> None:
     (snapshot,) = split_by_namespace([deployment(namespace="default")])
     assert list(operations.check(snapshot, CheckSettings(disabled=frozenset({"OPS-15"})))) == []
+
+
+def test_objects_from_a_cluster_are_judged_in_their_namespace_even_when_slimmed() -> None:
+    """The operator's snapshots are complete; a copy without metadata.namespace is still in it."""
+    [snapshot] = split_by_namespace(
+        [deployment(namespace=None)], default_namespace="default", complete=True
+    )
+    [finding] = operations.check(snapshot, CheckSettings())
+    assert finding.result is Result.FAIL

@@ -204,19 +204,47 @@ def test_pdb_exists(objs: list[Obj], result: Result) -> None:
 
 
 @pytest.mark.parametrize(
+    ("objs", "reason"),
+    [
+        pytest.param(
+            [deployment()], "sets no spec.replicas, which defaults to 1", id="replicas-absent"
+        ),
+        pytest.param([deployment(replicas=1)], "runs 1 replica", id="one-replica"),
+        pytest.param([deployment(replicas=0)], "runs 0 replicas", id="scaled-to-zero"),
+        pytest.param(
+            [deployment(replicas=5), hpa()],
+            "scales down to 1 (its autoscaler's minimum)",
+            id="hpa-min-defaults-to-1",
+        ),
+        pytest.param(
+            [deployment(replicas=5), hpa(min_replicas=1)],
+            "scales down to 1 (its autoscaler's minimum)",
+            id="hpa-min-1",
+        ),
+        pytest.param(
+            [deployment(replicas=5), scaled_object()],
+            "scales down to 0 (its autoscaler's minimum)",
+            id="keda-min-defaults-to-0",
+        ),
+    ],
+)
+def test_pdb_exists_is_not_applicable_below_two_replicas_and_says_why(
+    objs: list[Obj], reason: str
+) -> None:
+    finding = only(findings(*objs, rule=EXISTS))
+    assert finding.result is Result.NOT_APPLICABLE
+    assert finding.message.startswith(f"{finding.object} {reason}: ")
+    assert finding.message.endswith("only asked of workloads with at least 2 replicas")
+
+
+@pytest.mark.parametrize(
     "objs",
     [
-        pytest.param([deployment()], id="replicas-absent-defaults-to-1"),
-        pytest.param([deployment(replicas=1)], id="one-replica"),
-        pytest.param([deployment(replicas=0)], id="scaled-to-zero"),
-        pytest.param([deployment(replicas=5), hpa()], id="hpa-min-defaults-to-1"),
-        pytest.param([deployment(replicas=5), hpa(min_replicas=1)], id="hpa-min-1"),
-        pytest.param([deployment(replicas=5), scaled_object()], id="keda-min-defaults-to-0"),
         pytest.param([daemonset()], id="daemonset"),
         pytest.param([pod(labels={"app": "web"})], id="bare-pod"),
     ],
 )
-def test_pdb_exists_skips_workloads_without_two_replicas(objs: list[Obj]) -> None:
+def test_pdb_exists_does_not_judge_kinds_without_replicas(objs: list[Obj]) -> None:
     assert findings(*objs, rule=EXISTS) == []
 
 

@@ -1,0 +1,324 @@
+"""Text -> Kubernetes objects, each with its file, 0-based document index and 1-based line.
+
+It has to cope with what real repositories hold: Helm-rendered streams,
+``kubectl get -o yaml`` Lists, JSON, and files that are not Kubernetes
+manifests at all (``values.yaml``, ``Chart.yaml``, ``package.json``).
+Documents that are mappings without ``kind`` and without ``metadata`` are such
+files and are skipped quietly; a document that cannot be parsed, is not a
+mapping, or has an envelope the API server could not decode (a ``kind`` that
+is not a string...) is a :class:`ScanError` with its file and document index,
+and every other document is still read. Missing fields are not errors: the
+checks judge them as Kubernetes would default them.
+
+Line numbers come from the document markers, not from a line-tracking parser:
+the C parser that makes large scans fast keeps no marks on the values it
+builds, and a ``---`` in column 0 can only be a marker (block scalars are
+indented), so counting markers is both exact and cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from aks_checklist.sources.fastyaml import FastSafeLoader as _Loader
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+
+_KINDS_OF_VALUE = {
+    str: "a string",
+    list: "a list",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+}
+
+# A document marker: `---` at the start of a line, alone or followed by blanks/content.
+_DOCUMENT_MARKER = re.compile(r"^---(?=[ \t\r]|$)", re.MULTILINE)
+_HELM_SOURCE = re.compile(r"^# Source: (\S.*?)\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanError:
+    """A file or document that could not be read; ``document`` is its 0-based index in the file.
+
+    ``document`` is ``None`` when the problem is not one document's: a file
+    that is missing or not UTF-8, a directory that could not be rendered, or
+    checks that failed on a whole namespace.
+    """
+
+    file: str
+    document: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.document is None else f"{self.file} (document {self.document})"
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedObject:
+    """One object and where it was written.
+
+    ``file`` and ``line`` name the file a person edits (for a rendered object,
+    the kustomize resource or Helm template it came from); ``source`` names the
+    render that produced it (``kustomize build overlays/dev``), ``None`` for an
+    object read as it is.
+    """
+
+    obj: dict[str, Any]
+    file: str
+    document: int
+    line: int | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A parsed document of a stream: its index, first line, value and Helm ``# Source``."""
+
+    index: int
+    line: int
+    value: Any
+    helm_source: str | None = None
+    item_lines: tuple[int, ...] = ()  # a List's items, when they could be found
+
+
+def read_text(path: str, errors: list[ScanError]) -> str | None:
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        errors.append(ScanError(path, None, f"cannot read: {exc.strerror or exc}"))
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        errors.append(ScanError(path, None, "not UTF-8 text"))
+        return None
+
+
+def load_file(path: str, objects: list[LoadedObject], errors: list[ScanError]) -> None:
+    text = read_text(path, errors)
+    if text is not None:
+        load_text(text, path, objects, errors, as_json=path.lower().endswith(".json"))
+
+
+def load_text(
+    text: str,
+    file: str,
+    objects: list[LoadedObject],
+    errors: list[ScanError],
+    *,
+    as_json: bool,
+) -> None:
+    for document in parse_documents(text, file, errors, as_json=as_json):
+        collect(document, file, objects, errors)
+
+
+def parse_documents(
+    text: str, file: str, errors: list[ScanError], *, as_json: bool
+) -> list[Document]:
+    """The documents of a YAML stream or a JSON file; unparsable ones become errors."""
+    if as_json:
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            errors.append(
+                ScanError(
+                    file, 0, f"invalid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+                )
+            )
+            return []
+        return [Document(0, text.count("\n", 0, len(text) - len(text.lstrip())) + 1, value)]
+    return _yaml_documents(text, file, errors)
+
+
+def _yaml_documents(text: str, file: str, errors: list[ScanError]) -> list[Document]:
+    chunks = split_documents(text)
+    try:
+        # Fast path: one parser over the whole stream.
+        values = list(yaml.load_all(text, Loader=_Loader))
+    except yaml.YAMLError:
+        pass
+    else:
+        if len(values) == len(chunks):
+            return [
+                Document(
+                    index,
+                    _content_line(line, chunk),
+                    value,
+                    _helm_source(chunk),
+                    _item_lines(line, chunk, value),
+                )
+                for index, ((line, chunk), value) in enumerate(zip(chunks, values, strict=True))
+            ]
+        # A stream the marker count does not explain (`...` end markers): no better line than 1.
+        return [Document(index, 1, value) for index, value in enumerate(values)]
+    # A broken document stops the stream parser, so parse document by document to keep the rest.
+    documents: list[Document] = []
+    index = 0
+    for first_line, chunk in chunks:
+        try:
+            parsed = list(yaml.load_all(chunk, Loader=_Loader))
+        except yaml.YAMLError as exc:
+            errors.append(ScanError(file, index, _yaml_message(exc, first_line)))
+            index += 1
+            continue
+        line, source = _content_line(first_line, chunk), _helm_source(chunk)
+        for value in parsed:
+            items = _item_lines(first_line, chunk, value)
+            documents.append(Document(index, line, value, source, items))
+            index += 1
+    return documents
+
+
+def split_documents(text: str) -> list[tuple[int, str]]:
+    """Cuts a YAML stream at its ``---`` markers: ``(first line number, text)`` per document.
+
+    Text before the first marker only counts as a document when it holds
+    more than comments and blank lines, which is how a YAML parser counts it.
+    """
+    starts = [match.start() for match in _DOCUMENT_MARKER.finditer(text)]
+    if not starts or starts[0] != 0:
+        head = text[: starts[0]] if starts else text
+        if not any(
+            line.strip() and not line.lstrip().startswith("#") for line in head.splitlines()
+        ):
+            starts = starts or [len(text)]
+        else:
+            starts = [0, *starts]
+    chunks = []
+    for position, start in enumerate(starts):
+        end = starts[position + 1] if position + 1 < len(starts) else len(text)
+        if start < len(text):
+            chunks.append((text.count("\n", 0, start) + 1, text[start:end]))
+    return chunks
+
+
+def _content_line(first_line: int, chunk: str) -> int:
+    """The line where a document's content starts: past its marker, comments and blank lines."""
+    for offset, line in enumerate(chunk.splitlines()):
+        stripped = line.strip()
+        if offset == 0 and stripped.startswith("---"):
+            stripped = stripped[3:].strip()
+        if stripped and not stripped.startswith("#"):
+            return first_line + offset
+    return first_line
+
+
+_ITEMS_KEY = re.compile(r"^items:[ \t]*(?:#.*)?$", re.MULTILINE)
+_SEQUENCE_ENTRY = re.compile(r"^([ ]*)- ")
+
+
+def _item_lines(first_line: int, chunk: str, value: Any) -> tuple[int, ...]:
+    """Where each item of a block-style ``items:`` list starts (``kubectl get -o yaml``)."""
+    if not isinstance(value, dict) or not isinstance(value.get("items"), list):
+        return ()
+    match = _ITEMS_KEY.search(chunk)
+    if match is None:
+        return ()
+    start = chunk.count("\n", 0, match.start()) + 1
+    lines = chunk.splitlines()
+    found: list[int] = []
+    indent: str | None = None
+    for offset in range(start, len(lines)):
+        line = lines[offset]
+        entry = _SEQUENCE_ENTRY.match(line)
+        if entry and (indent is None or entry.group(1) == indent):
+            indent = entry.group(1)
+            found.append(first_line + offset)
+        elif line and not line[0].isspace() and not line.startswith(("-", "#")):
+            break  # the next top-level key: the list is over
+    return tuple(found) if len(found) == len(value["items"]) else ()
+
+
+def _helm_source(chunk: str) -> str | None:
+    """The template ``helm template`` names in the comment it writes above each document."""
+    if "# Source: " not in chunk:
+        return None
+    match = _HELM_SOURCE.search(chunk)
+    return match.group(1) if match else None
+
+
+def _yaml_message(exc: yaml.YAMLError, first_line: int) -> str:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        problem = exc.problem or "invalid YAML"
+        context = f" ({exc.context})" if exc.context else ""
+        mark = exc.problem_mark or exc.context_mark
+        if mark is not None:
+            where = f" at line {first_line + mark.line}, column {mark.column + 1}"
+            return f"invalid YAML: {problem}{context}{where}"
+        return f"invalid YAML: {problem}{context}"
+    return f"invalid YAML: {exc}"
+
+
+def collect(
+    document: Document,
+    file: str,
+    objects: list[LoadedObject],
+    errors: list[ScanError],
+    *,
+    source: str | None = None,
+) -> None:
+    """Adds the object(s) of one parsed document, or the error that says why it is not one."""
+    value, index, line = document.value, document.index, document.line
+    if value is None:
+        return  # an empty document, e.g. a Helm template rendered to nothing
+    if not isinstance(value, dict):
+        what = _KINDS_OF_VALUE.get(type(value), f"a {type(value).__name__}")
+        errors.append(ScanError(file, index, f"not a Kubernetes object but {what}"))
+        return
+    kind = value.get("kind")
+    if not kind:
+        if "metadata" in value:
+            errors.append(ScanError(file, index, "object has metadata but no kind"))
+        return  # values.yaml, Chart.yaml, package.json...: not Kubernetes objects
+    if isinstance(kind, str) and kind.endswith("List") and isinstance(value.get("items"), list):
+        items: list[Any] = value["items"]
+        item_lines = document.item_lines
+        for position, item in enumerate(items):
+            problem = _malformed(item) if isinstance(item, dict) and item.get("kind") else "is not"
+            if problem:
+                errors.append(
+                    ScanError(file, index, f"{kind} item {position} {problem} a Kubernetes object")
+                )
+            else:
+                at = item_lines[position] if item_lines else line
+                objects.append(LoadedObject(item, file, index, at, source))
+        return
+    problem = _malformed(value)
+    if problem:
+        errors.append(ScanError(file, index, f"{problem} a Kubernetes object"))
+        return
+    objects.append(LoadedObject(value, file, index, line, source))
+
+
+def _malformed(obj: dict[str, Any]) -> str | None:
+    """Why the API server would refuse to even decode ``obj`` (wrong types in the envelope).
+
+    Everything else, however incomplete, is left to the checks, which judge
+    missing fields as Kubernetes would default them.
+    """
+    if not isinstance(obj.get("kind"), str):
+        return "has a kind that is not a string, so is not"
+    if not isinstance(obj.get("apiVersion", ""), str):
+        return "has an apiVersion that is not a string, so is not"
+    metadata = obj.get("metadata", {})
+    if metadata is None:
+        return None
+    if not isinstance(metadata, dict):
+        return "has metadata that is not a mapping, so is not"
+    for key in ("name", "namespace", "generateName"):
+        if not isinstance(metadata.get(key, ""), str | None):
+            return f"has a metadata.{key} that is not a string, so is not"
+    for key in ("labels", "annotations"):
+        value = metadata.get(key)
+        if value is not None and not isinstance(value, dict):
+            return f"has metadata.{key} that is not a mapping, so is not"
+    return None
