@@ -17,10 +17,11 @@ Ready (no kubelet here), records every user-owned object of the baseline kinds,
 applies one Enforce policy selecting all of them, waits until every report is
 written and the operator is quiet, then:
 
-1. restarts every Deployment and StatefulSet (``kubectl rollout restart``) and
+1. evicts one Running Pod of every workload a budget covers, through the
+   eviction API, once the budgets allow it (as a node drain would), and counts
+   refusals;
+2. restarts every Deployment and StatefulSet (``kubectl rollout restart``) and
    counts Pods the API refused (FailedCreate Events);
-2. evicts one Running Pod of every workload a budget covers, through the
-   eviction API, once the budgets allow it, and counts refusals;
 3. compares the user objects with what was recorded;
 4. counts ghost objects: managed budgets whose owner is gone, managed objects in
    namespaces the policy does not select, Pods covered by two budgets.
@@ -213,17 +214,6 @@ def main() -> int:
             flush=True,
         )
 
-        for ns in names:
-            for kind in ("deployment", "statefulset"):  # no name: every one in the namespace
-                bench.kubectl("rollout", "restart", kind, "-n", ns)
-        time.sleep(20)  # the controllers create the new Pods (or are refused) meanwhile
-        events = json.loads(bench.kubectl("get", "events", "-A", "-o", "json"))["items"]
-        refused_pods = [
-            e
-            for e in events
-            if e.get("reason") == "FailedCreate" and e["metadata"]["namespace"] in selected
-        ]
-
         budgets = [
             p
             for p in json.loads(bench.kubectl("get", "pdb", "-A", "-o", "json"))["items"]
@@ -271,6 +261,17 @@ def main() -> int:
                     f"  eviction of {ns}/{name} refused: {response.status_code} "
                     f"{response.text[:200]}"
                 )
+
+        for ns in names:
+            for kind in ("deployment", "statefulset"):  # no name: every one in the namespace
+                bench.kubectl("rollout", "restart", kind, "-n", ns)
+        time.sleep(20)  # the controllers create the new Pods (or are refused) meanwhile
+        events = json.loads(bench.kubectl("get", "events", "-A", "-o", "json"))["items"]
+        refused_pods = [
+            e
+            for e in events
+            if e.get("reason") == "FailedCreate" and e["metadata"]["namespace"] in selected
+        ]
 
         after = user_objects(bench)
         changed = sum(1 for uid, version in before.items() if after.get(uid) != version)
