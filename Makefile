@@ -31,6 +31,10 @@ control-plane:  ## Build (or reuse) etcd, kube-apiserver, kube-controller-manage
 tools:  ## Build (or reuse) the pinned helm and kustomize the scanner tests render with
 	bash hack/tools/build.sh
 
+.PHONY: image
+image:  ## Build the operator image with buildah (on local Debian stand-in bases; BASES=dockerfile for the real ones)
+	BASES=$(BASES) bash hack/image/build.sh
+
 .PHONY: lint
 lint: $(STAMP)  ## ruff (lint + format check) and the import-linter layer contracts
 	$(BIN)/ruff check operator tests benchmarks

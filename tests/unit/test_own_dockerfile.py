@@ -1,9 +1,10 @@
 """The operator's own image recipe passes its own Dockerfile rules.
 
-There is no Docker engine in CI, so the image is never built here; what can be
-checked is that the Dockerfile keeps the promises the deployment relies on
-(non-root numeric user, exec-form entrypoint, nothing written at run time) and
-that the scanner finds nothing wrong with it.
+The image is built and run by tests/e2e/test_image.py (buildah, minutes); these
+fast checks read the file: that it keeps the promises the deployment relies on
+(non-root numeric user, exec-form entrypoint, nothing written at run time), that
+the scanner finds nothing wrong with it, and that its build arguments default to
+the real base images.
 """
 
 from __future__ import annotations
@@ -11,7 +12,13 @@ from __future__ import annotations
 import fnmatch
 from pathlib import Path
 
-from aks_checklist.checks.dockerfile import RULES, check_dockerfile, env_pairs, parse_dockerfile
+from aks_checklist.checks.dockerfile import (
+    RULES,
+    arg_pairs,
+    check_dockerfile,
+    env_pairs,
+    parse_dockerfile,
+)
 from aks_checklist.checks.model import Result
 from aks_checklist.scan import scan
 
@@ -108,3 +115,27 @@ def test_dockerignore_keeps_what_the_build_copies() -> None:
     assert included("operator/aks_checklist/catalog/items.yaml")
     assert not included(".venv/bin/python")
     assert not included("tests/unit/test_own_dockerfile.py")
+
+
+def test_base_images_are_build_arguments_defaulting_to_the_real_bases() -> None:
+    """hack/image/build.sh swaps in local stand-ins; a plain `docker build` gets the real ones."""
+    parsed = parse_dockerfile(DOCKERFILE.read_text(encoding="utf-8"))
+    assert parsed.global_args == {
+        "BUILDER_IMAGE": "debian:12.12-slim",
+        "RUNTIME_IMAGE": "gcr.io/distroless/python3-debian12:nonroot",
+    }
+    assert [stage.image for stage in parsed.stages] == ["${BUILDER_IMAGE}", "${RUNTIME_IMAGE}"]
+    assert [stage.resolved for stage in parsed.stages] == list(parsed.global_args.values())
+
+
+def test_pip_settings_are_arguments_without_defaults() -> None:
+    """No index, host or CA path is written into the Dockerfile: the builder's own are passed."""
+    parsed = parse_dockerfile(DOCKERFILE.read_text(encoding="utf-8"))
+    builder = parsed.stages[0].instructions
+    declared = [pair for i in builder if i.keyword == "ARG" for pair in arg_pairs(i)]
+    assert declared == [
+        ("PIP_INDEX_URL", None),
+        ("PIP_EXTRA_INDEX_URL", None),
+        ("PIP_TRUSTED_HOST", None),
+        ("PIP_CERT", None),
+    ]
