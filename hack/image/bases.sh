@@ -6,7 +6,9 @@
 #                                                   python3 and python3-venv preinstalled
 #   localhost/aks-checklist-base/runtime:bookworm   the same Python 3.11 at /usr/bin/python3.11
 #                                                   that distroless python3-debian12 ships,
-#                                                   user 65532 ("nonroot") as its default user
+#                                                   user 65532 ("nonroot") as its default user,
+#                                                   and, as in distroless, no shell and no
+#                                                   package manager
 #
 # Both come from one debootstrap of bookworm, from the mirror this machine's apt is configured
 # for (read from /etc/apt at run time). The root filesystem is kept as a tarball under
@@ -64,11 +66,12 @@ if [[ ! -f "$rootfs_tar" ]]; then
   echo "Bootstrapped $suite in $(( $(date +%s) - start ))s into $rootfs_tar" >&2
 fi
 
-# An image is remade when it was made from another tarball (its annotation records which).
-# image_from_tarball NAME PREPARE [buildah config flags...]
+# An image is remade when it was made from another tarball or by an older PREPARE (its
+# annotation records both).
+# image_from_tarball NAME PREPARE REVISION [buildah config flags...]
 image_from_tarball() {
-  local name="$1" prepare="$2"; shift 2
-  if [[ "$(bah inspect --type image --format '{{index .ImageAnnotations "org.aks-checklist.rootfs"}}' "$name" 2>/dev/null)" == "$key" ]]; then
+  local name="$1" prepare="$2" made="$key/$3"; shift 3
+  if [[ "$(bah inspect --type image --format '{{index .ImageAnnotations "org.aks-checklist.rootfs"}}' "$name" 2>/dev/null)" == "$made" ]]; then
     return
   fi
   local container mount
@@ -77,7 +80,7 @@ image_from_tarball() {
   tar -C "$mount" --numeric-owner -xf "$rootfs_tar"
   "$prepare" "$mount"
   bah umount "$container" >/dev/null
-  bah config --annotation "org.aks-checklist.rootfs=$key" \
+  bah config --annotation "org.aks-checklist.rootfs=$made" \
     --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@" "$container"
   bah commit --quiet --rm "$container" "$name" >/dev/null
   echo "Committed $name" >&2
@@ -89,9 +92,14 @@ as_runtime() {
   echo 'nonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin' >> "$1/etc/passwd"
   echo 'nonroot:x:65532:' >> "$1/etc/group"
   install -d -o 65532 -g 65532 -m 0700 "$1/home/nonroot"
+  # Nothing to run but Python: a step or an entrypoint that needs a shell fails here as it
+  # would on distroless.
+  # bookworm has a merged /usr (/bin is a link to usr/bin), so everything is under usr/bin.
+  [[ -n "$1" && "$1" != / && -L "$1/bin" ]] || { echo "unexpected root filesystem at $1" >&2; exit 1; }
+  rm -f "$1"/usr/bin/{sh,bash,dash,rbash} "$1"/usr/bin/apt* "$1"/usr/bin/dpkg*
 }
 
-image_from_tarball "$builder_image" as_builder --cmd /bin/bash
-image_from_tarball "$runtime_image" as_runtime --user 65532:65532 --workingdir /home/nonroot
+image_from_tarball "$builder_image" as_builder 1 --cmd /bin/bash
+image_from_tarball "$runtime_image" as_runtime 2 --user 65532:65532 --workingdir /home/nonroot
 echo "$builder_image"
 echo "$runtime_image"

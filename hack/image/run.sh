@@ -28,9 +28,20 @@ done
 [[ $# -ge 1 ]] || { echo "usage: $0 [options] IMAGE [ARGS...]" >&2; exit 2; }
 image="$1"; shift
 
-container="$(bah from --quiet --pull=never "$image")"
-cleanup() { bah rm "$container" >/dev/null 2>&1 || true; }
-trap cleanup EXIT
+# The root filesystem is mounted read-only below, so one working container per image is never
+# written to and is kept for the next run (with vfs storage, making one copies the whole image).
+# Those of images that are gone or retagged are removed.
+image_id="$(bah inspect --type image --format '{{.FromImageID}}' "$image")"
+container="aks-checklist-run-${image_id:0:12}"
+while read -r name; do
+  if [[ "$name" == aks-checklist-run-* && "$name" != "$container" ]]; then
+    bah rm "$name" >/dev/null 2>&1 || true
+  fi
+done < <(bah containers --format '{{.ContainerName}}')
+if ! bah inspect --type container "$container" >/dev/null 2>&1; then
+  bah from --quiet --pull=never --name "$container" "$image" >/dev/null \
+    || bah inspect --type container "$container" >/dev/null  # made by a run at the same time
+fi
 rootfs="$(bah mount "$container")"
 config() { bah inspect --type container --format "$1" "$container"; }
 user="$(config '{{.OCIv1.Config.User}}')"

@@ -116,6 +116,13 @@ def test_python_on_the_image_path_is_the_venv(image: str) -> None:
     assert result.stdout.strip() == "/opt/venv"
 
 
+def test_runtime_has_no_shell_to_run(image: str) -> None:
+    """As on distroless, nothing but the venv's programs can be started in the image."""
+    result = run_image("--entrypoint", "sh", image, "-c", "true")
+    assert result.returncode != 0
+    assert "No such file or directory" in result.stderr
+
+
 @pytest.fixture(scope="module")
 def own_cluster() -> Iterator[Cluster]:
     with ControlPlane() as plane:
