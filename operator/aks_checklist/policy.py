@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal, NoReturn
 
+from aks_checklist.catalog.loader import load_catalog
 from aks_checklist.checks.engine import DEFAULT_ALLOWED_REGISTRIES, CheckSettings
 from aks_checklist.checks.model import Finding, Result
 from aks_checklist.checks.snapshot import selector_matches
@@ -200,6 +201,23 @@ class Waiver:
 
 
 @dataclass(frozen=True, slots=True)
+class Attestation:
+    """A person vouches for ``item`` (an advisory or attestation-only item) until ``expires``.
+
+    ``expires`` is the last day it applies; like a waiver, an expired attestation
+    lapses and the item is open again.
+    """
+
+    item: str
+    by: str
+    evidence: str
+    expires: date
+
+    def active_on(self, today: date) -> bool:
+        return today <= self.expires
+
+
+@dataclass(frozen=True, slots=True)
 class AzureTarget:
     """The AKS managed cluster whose Azure configuration a policy judges (``spec.azure``)."""
 
@@ -221,6 +239,7 @@ class Policy:
     baseline: Baseline = field(default_factory=Baseline)
     checks: CheckSettings = field(default_factory=CheckSettings)
     waivers: tuple[Waiver, ...] = ()
+    attestations: tuple[Attestation, ...] = ()
     reevaluate_every: timedelta = DEFAULT_REEVALUATE_EVERY
     azure: AzureTarget | None = None
     policy_reports: bool = False  # spec.reports.policyReport: also write wgpolicyk8s.io reports
@@ -269,6 +288,7 @@ def parse_spec(
             "baseline",
             "checks",
             "waivers",
+            "attestations",
             "reevaluateEvery",
             "azure",
             "reports",
@@ -289,6 +309,7 @@ def parse_spec(
         baseline=_baseline(spec.get("baseline"), "spec.baseline"),
         checks=_checks(spec.get("checks"), "spec.checks"),
         waivers=_waivers(spec.get("waivers"), "spec.waivers"),
+        attestations=_attestations(spec.get("attestations"), "spec.attestations"),
         reevaluate_every=(
             DEFAULT_REEVALUATE_EVERY
             if reevaluate is None
@@ -395,7 +416,7 @@ def _max_unavailable(value: Any, path: str) -> int | str:
 
 def _checks(value: Any, path: str) -> CheckSettings:
     checks = _mapping(value, path)
-    _known(checks, path, {"disabled", "allowedRegistries"})
+    _known(checks, path, {"disabled", "allowedRegistries", "require"})
     disabled = _strings(checks.get("disabled", []), f"{path}.disabled")
     for index, check_id in enumerate(disabled):
         if not _CHECK_ID.match(check_id):
@@ -408,7 +429,69 @@ def _checks(value: Any, path: str) -> CheckSettings:
         if "allowedRegistries" not in checks
         else tuple(_strings(checks["allowedRegistries"], f"{path}.allowedRegistries"))
     )
-    return CheckSettings(disabled=frozenset(disabled), allowed_registries=registries)
+    return CheckSettings(
+        disabled=frozenset(disabled),
+        allowed_registries=registries,
+        required=_required(checks.get("require", []), f"{path}.require"),
+    )
+
+
+def _required(value: Any, path: str) -> frozenset[str]:
+    """Advisory or conflicting items the policy makes strict; never both sides of a conflict."""
+    items = _strings(value, path)
+    catalog = load_catalog()
+    for index, item_id in enumerate(items):
+        item = catalog.get(item_id)
+        if item is None:
+            _fail(f"{path}[{index}]", f"{_show(item_id)} is not a checklist item ID like NET-09")
+        if item.verdict not in ("advisory", "conflicting"):
+            _fail(
+                f"{path}[{index}]",
+                f"{item_id} is {item.verdict}; only advisory or conflicting items can be required",
+            )
+        both = sorted(set(item.conflicts_with) & set(items))
+        if both:
+            _fail(
+                f"{path}[{index}]",
+                f"{item_id} conflicts with {', '.join(both)}: require one side, not both",
+            )
+    return frozenset(items)
+
+
+def _attestations(value: Any, path: str) -> tuple[Attestation, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        _fail(path, f"must be a list, not {_type_name(value)}")
+    catalog = load_catalog()
+    attestations = []
+    for index, entry in enumerate(value):
+        entry_path = f"{path}[{index}]"
+        attestation = _mapping(entry, entry_path, required=True)
+        _known(attestation, entry_path, {"item", "by", "evidence", "expires"})
+        item_id = _required_string(attestation, "item", entry_path)
+        item = catalog.get(item_id)
+        if item is None:
+            _fail(f"{entry_path}.item", f"{_show(item_id)} is not a checklist item ID like BCDR-01")
+        if not item.attestable:
+            _fail(
+                f"{entry_path}.item",
+                f"{item_id} is strict: its rules judge it, only advisory, conflicting or "
+                "attestation items can be attested",
+            )
+        if attestation.get("expires") is None:
+            _fail(f"{entry_path}.expires", 'is required: the last day it holds, like "2027-06-01"')
+        expires = _date(attestation["expires"], f"{entry_path}.expires")
+        assert expires is not None  # checked just above; _date only returns None for None
+        attestations.append(
+            Attestation(
+                item=item_id,
+                by=_required_string(attestation, "by", entry_path).strip(),
+                evidence=_required_string(attestation, "evidence", entry_path).strip(),
+                expires=expires,
+            )
+        )
+    return tuple(attestations)
 
 
 def _waivers(value: Any, path: str) -> tuple[Waiver, ...]:
@@ -684,6 +767,81 @@ def apply_waivers(
             )
         out.append(finding)
     return out
+
+
+def apply_attestations(
+    findings: Iterable[Finding], attestations: Sequence[Attestation], today: date
+) -> list[Finding]:
+    """Turns Warn findings of an item with an active attestation into Attested.
+
+    Fail is never attested (strict items cannot be, and a required advisory is the
+    policy's own choice); an expired attestation leaves the Warn and says when it lapsed.
+    """
+    if not attestations:
+        return list(findings)
+    by_item: dict[str, list[Attestation]] = {}
+    for attestation in attestations:
+        by_item.setdefault(attestation.item, []).append(attestation)
+    out = []
+    for finding in findings:
+        matching = by_item.get(finding.item, [])
+        if finding.result is not Result.WARN or not matching:
+            out.append(finding)
+            continue
+        active = [a for a in matching if a.active_on(today)]
+        if active:
+            finding = dataclasses.replace(
+                finding,
+                result=Result.ATTESTED,
+                message=f"{finding.message}; {_attested(active[0])}",
+            )
+        else:
+            lapsed = max(a.expires for a in matching)
+            finding = dataclasses.replace(
+                finding, message=f"{finding.message}; attestation expired on {lapsed.isoformat()}"
+            )
+        out.append(finding)
+    return out
+
+
+def attestation_findings(attestations: Sequence[Attestation], today: date) -> list[Finding]:
+    """One finding per attestation-only item a policy attests: Attested, or Warn once lapsed.
+
+    Items no rule judges have no findings to turn into Attested, so the
+    attestation itself is the finding; unattested ones are counted by
+    :func:`aks_checklist.report.category_status` from the catalog.
+    """
+    catalog = load_catalog()
+    newest: dict[str, Attestation] = {}
+    for attestation in attestations:
+        item = catalog.get(attestation.item)
+        if item is None or item.verdict != "attestation":
+            continue
+        known = newest.get(attestation.item)
+        if known is None or attestation.expires > known.expires:
+            newest[attestation.item] = attestation
+    findings = []
+    for item_id, attestation in sorted(newest.items()):
+        item = catalog[item_id]
+        if attestation.active_on(today):
+            result, message = Result.ATTESTED, _attested(attestation)
+        else:
+            result = Result.WARN
+            message = (
+                f"attestation by {attestation.by} expired on {attestation.expires.isoformat()}: "
+                f"renew it once {item.title[:1].lower() + item.title[1:]} is verified again"
+            )
+        findings.append(
+            Finding(rule=item_id, result=result, severity=item.severity, message=message)
+        )
+    return findings
+
+
+def _attested(attestation: Attestation) -> str:
+    return (
+        f"attested by {attestation.by} (evidence: {attestation.evidence}) until "
+        f"{attestation.expires.isoformat()}"
+    )
 
 
 def policy_selects_namespace(

@@ -13,11 +13,12 @@ import dataclasses
 import hashlib
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from aks_checklist.catalog.loader import Catalog, load_catalog
 from aks_checklist.checks.model import Finding, Result, Severity
 
 MAX_RESOURCES = 20
@@ -30,8 +31,9 @@ _RESULT_ORDER = {
     Result.ERROR: 1,
     Result.WARN: 2,
     Result.WAIVED: 3,
-    Result.NOT_APPLICABLE: 4,
-    Result.PASS: 5,
+    Result.ATTESTED: 4,
+    Result.NOT_APPLICABLE: 5,
+    Result.PASS: 6,
 }
 
 
@@ -42,7 +44,11 @@ def status_digest(status: Mapping[str, Any]) -> str:
 
 
 def score(passed: int, failed: int) -> int:
-    """Percentage of passed among judged results, rounded down; 100 when nothing was judged."""
+    """Percentage of passed among judged results, rounded down; 100 when nothing was judged.
+
+    Warn, Attested, Waived, NotApplicable and Error are neither: an open advisory
+    (Warn) never lowers a score the way a Fail does.
+    """
     judged = passed + failed
     return 100 if judged == 0 else (100 * passed) // judged
 
@@ -289,3 +295,71 @@ def _condition(
     if generation is not None:
         condition["observedGeneration"] = generation
     return condition
+
+
+# --- per-category status: strict, advisory and attested items -----------------------------------
+
+
+def item_results(findings: Iterable[Finding]) -> dict[str, frozenset[Result]]:
+    """Item ID -> every result its findings reached, the input of :func:`category_status`."""
+    seen: dict[str, set[Result]] = defaultdict(set)
+    for finding in findings:
+        seen[finding.item].add(finding.result)
+    return {item: frozenset(results) for item, results in seen.items()}
+
+
+def item_state(verdict: str, results: Collection[Result]) -> str | None:
+    """Where one item counts: passed/failed (strict), met/open (advisory), attested/unattested.
+
+    ``None`` when it counts nowhere: a judged item whose findings were all
+    NotApplicable or Error (or that had none). A Warn is an open advisory, never a
+    failure, so it leaves the score alone; an advisory the policy requires fails like a
+    strict item (its Warn became Fail) and counts as failed.
+    """
+    if verdict == "attestation":
+        return "attested" if Result.ATTESTED in results else "unattested"
+    if Result.FAIL in results:
+        return "failed"
+    if verdict == "strict":
+        if Result.PASS in results or Result.WAIVED in results:
+            return "passed"
+        return None
+    if Result.WARN in results:
+        return "open"
+    if Result.ATTESTED in results:
+        return "attested"
+    if Result.PASS in results or Result.WAIVED in results:
+        return "met"
+    return None
+
+
+def category_status(
+    results: Mapping[str, Collection[Result]], catalog: Catalog | None = None
+) -> list[dict[str, Any]]:
+    """One row per checklist category: strict passed/failed, advisories met/open, attestations.
+
+    ``results`` is :func:`item_results` over every finding of the policy (namespaces,
+    cluster, Azure and :func:`aks_checklist.policy.attestation_findings`). The rows
+    are bounded by the 11 categories whatever the cluster's size.
+    """
+    catalog = catalog or load_catalog()
+    rows: dict[str, dict[str, Any]] = {}
+    for item in catalog:
+        row = rows.setdefault(
+            item.prefix,
+            {
+                "category": item.category,
+                "strict": {"passed": 0, "failed": 0},
+                "advisories": {"met": 0, "open": 0},
+                "attested": 0,
+                "unattested": 0,
+            },
+        )
+        state = item_state(item.verdict, results.get(item.id, ()))
+        if state in ("passed", "failed"):
+            row["strict"][state] += 1
+        elif state in ("met", "open"):
+            row["advisories"][state] += 1
+        elif state is not None:
+            row[state] += 1
+    return list(rows.values())

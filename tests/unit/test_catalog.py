@@ -258,9 +258,31 @@ def test_parse_catalog_builds_typed_items() -> None:
         duplicate_of="APP-02",
         covered_by=("APP-01",),
         verify="As APP-02.",
+        verdict="attestation",
+        evidence=("person",),
     )
+    assert catalog["NET-01"].evidence == ("cluster",)
     assert catalog["NET-01"].severity is Severity.HIGH
     assert catalog.categories() == ("Application", "Networking")
+
+
+def test_conflicting_items_must_name_each_other() -> None:
+    data = valid_data()
+    data["items"][0].update(verdict="conflicting", conflictsWith=["NET-01"])
+    with pytest.raises(CatalogError, match="must name APP-01"):
+        parse_catalog(data)
+    data["items"][3].update(verdict="conflicting", conflictsWith=["APP-01"])
+    catalog = parse_catalog(data)
+    assert catalog["APP-01"].conflicts_with == ("NET-01",)
+    assert catalog["APP-01"].attestable
+    assert catalog["NET-01"].judged
+
+
+def test_packaged_catalog_pairs_the_egress_conflict() -> None:
+    catalog = load_catalog()
+    assert catalog["NET-09"].conflicts_with == ("NET-16",)
+    assert catalog["NET-16"].conflicts_with == ("NET-09",)
+    assert all(item.verdict == "attestation" for item in catalog if item.automation == "manual")
 
 
 def test_parse_catalog_strips_surrounding_whitespace() -> None:
@@ -414,6 +436,47 @@ def drop_field(index: int, key: str) -> Any:
         ),
         pytest.param(
             drop_field(0, "rationale"), "APP-01", "rationale", "non-empty", id="missing-rationale"
+        ),
+        pytest.param(
+            set_field(0, "verdict", "maybe"), "APP-01", "verdict", "not one of", id="bad-verdict"
+        ),
+        pytest.param(
+            set_field(0, "verdict", "attestation"),
+            "APP-01",
+            "verdict",
+            "manual items",
+            id="attestation-on-an-automated-item",
+        ),
+        pytest.param(
+            set_field(1, "verdict", "advisory"),
+            "APP-02",
+            "verdict",
+            "manual items",
+            id="manual-item-not-attestation",
+        ),
+        pytest.param(
+            set_field(0, "evidence", ["kubernetes", "guesswork"]),
+            "APP-01",
+            "evidence",
+            "distinct sources",
+            id="unknown-evidence",
+        ),
+        pytest.param(
+            set_field(0, "evidence", []), "APP-01", "evidence", "non-empty", id="no-evidence"
+        ),
+        pytest.param(
+            set_field(0, "verdict", "conflicting"),
+            "APP-01",
+            "conflictsWith",
+            "name the items",
+            id="conflicting-without-other-side",
+        ),
+        pytest.param(
+            set_field(0, "conflictsWith", ["NET-01"]),
+            "APP-01",
+            "conflictsWith",
+            "name the items",
+            id="conflicts-on-a-strict-item",
         ),
         pytest.param(
             set_field(0, "title", 42), "APP-01", "title", "non-empty", id="title-not-a-string"

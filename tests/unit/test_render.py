@@ -175,7 +175,15 @@ def test_json_has_the_documented_shape() -> None:
     assert set(report) == {"summary", "results", "errors"}
     assert report["summary"] == {
         "objects": 12,
-        "results": {"Pass": 1, "Fail": 3, "Warn": 1, "Waived": 1, "NotApplicable": 1, "Error": 1},
+        "results": {
+            "Pass": 1,
+            "Fail": 3,
+            "Warn": 1,
+            "Waived": 1,
+            "Attested": 0,
+            "NotApplicable": 1,
+            "Error": 1,
+        },
         "failed": {"High": 1, "Medium": 1, "Low": 1},
         "errors": 1,
     }

@@ -7,10 +7,14 @@ and typed. Everything else (checks, reports, the CLI) refers to items by ID.
 from aks_checklist.catalog.loader import (
     AUTOMATIONS,
     CATEGORIES,
+    EVIDENCE,
+    VERDICTS,
     Automation,
     Catalog,
     CatalogError,
+    Evidence,
     Item,
+    Verdict,
     load_catalog,
     parse_catalog,
 )
@@ -18,10 +22,14 @@ from aks_checklist.catalog.loader import (
 __all__ = [
     "AUTOMATIONS",
     "CATEGORIES",
+    "EVIDENCE",
+    "VERDICTS",
     "Automation",
     "Catalog",
     "CatalogError",
+    "Evidence",
     "Item",
+    "Verdict",
     "load_catalog",
     "parse_catalog",
 ]

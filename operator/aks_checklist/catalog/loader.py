@@ -28,6 +28,28 @@ except ImportError:  # PyYAML built without libyaml: the pure-Python loader read
 Automation = Literal["kubernetes", "aks", "both", "manual"]
 AUTOMATIONS: Final[tuple[Automation, ...]] = get_args(Automation)
 
+# How an item's results read. strict: Pass or Fail. advisory: a "consider X" item, Pass when
+# the evidence is found and Warn when not; never a Fail unless the policy requires it
+# (spec.checks.require). conflicting: two items advise opposite things (conflictsWith names
+# the other side), so both are advisory until the policy requires one. attestation: only a
+# person can know (an SLA, a DR test): judged by an attestation in the policy, never by a rule.
+Verdict = Literal["strict", "advisory", "conflicting", "attestation"]
+VERDICTS: Final[tuple[Verdict, ...]] = get_args(Verdict)
+# Where the evidence comes from. kubernetes: objects of the API server or manifests;
+# cluster: the managed-cluster document (az aks show); azure: other Azure resources a Reader
+# can read (diagnostic settings, registries, alerts...), gathered by `aks-checklist aks collect`;
+# person: someone who knows attests it.
+Evidence = Literal["kubernetes", "cluster", "azure", "person"]
+EVIDENCE: Final[tuple[Evidence, ...]] = get_args(Evidence)
+_DEFAULT_EVIDENCE: Final[Mapping[str, tuple[Evidence, ...]]] = MappingProxyType(
+    {
+        "kubernetes": ("kubernetes",),
+        "aks": ("cluster",),
+        "both": ("kubernetes", "cluster"),
+        "manual": ("person",),
+    }
+)
+
 # Prefix -> (category name as the checklist spells it, number of items), in checklist order.
 CATEGORIES: Final[Mapping[str, tuple[str, int]]] = MappingProxyType(
     {
@@ -49,7 +71,7 @@ ID_PATTERN: Final = re.compile(r"^([A-Z]+)-([0-9]{2})$")
 
 _RESOURCE = "items.yaml"
 _REQUIRED = ("id", "category", "title", "severity", "automation", "rationale")
-_OPTIONAL = ("duplicateOf", "coveredBy", "verify")
+_OPTIONAL = ("duplicateOf", "coveredBy", "verify", "verdict", "evidence", "conflictsWith")
 _CATEGORY_ORDER = {prefix: position for position, prefix in enumerate(CATEGORIES)}
 
 
@@ -83,6 +105,19 @@ class Item:
     duplicate_of: str | None = None
     covered_by: tuple[str, ...] = ()
     verify: str | None = None
+    verdict: Verdict = "strict"
+    evidence: tuple[Evidence, ...] = ()
+    conflicts_with: tuple[str, ...] = ()
+
+    @property
+    def attestable(self) -> bool:
+        """Whether a person may vouch for it (``spec.attestations``): never for strict items."""
+        return self.verdict != "strict"
+
+    @property
+    def judged(self) -> bool:
+        """Whether rules judge it from evidence (strict, advisory or conflicting)."""
+        return self.verdict != "attestation"
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +267,38 @@ def _parse_item(raw: Any, position: int) -> Item:
         raise CatalogError(
             "manual items must say how to verify them by hand", item=item_id, field="verify"
         )
+    verdict = raw.get("verdict", "attestation" if automation == "manual" else "strict")
+    if verdict not in VERDICTS:
+        raise CatalogError(
+            f"{verdict!r} is not one of {', '.join(VERDICTS)}", item=item_id, field="verdict"
+        )
+    if (verdict == "attestation") != (automation == "manual"):
+        raise CatalogError(
+            "attestation is the verdict of manual items, and of them only",
+            item=item_id,
+            field="verdict",
+        )
+    evidence_raw = raw.get("evidence", list(_DEFAULT_EVIDENCE[automation]))
+    if (
+        not isinstance(evidence_raw, list)
+        or not evidence_raw
+        or not all(source in EVIDENCE for source in evidence_raw)
+        or len(set(evidence_raw)) != len(evidence_raw)
+    ):
+        raise CatalogError(
+            f"must be a non-empty list of distinct sources out of {', '.join(EVIDENCE)}",
+            item=item_id,
+            field="evidence",
+        )
+    conflicts_raw = raw.get("conflictsWith", [])
+    if not isinstance(conflicts_raw, list) or not all(isinstance(r, str) for r in conflicts_raw):
+        raise CatalogError("must be a list of item IDs", item=item_id, field="conflictsWith")
+    if (verdict == "conflicting") != bool(conflicts_raw):
+        raise CatalogError(
+            "conflicting items, and only they, name the items they conflict with",
+            item=item_id,
+            field="conflictsWith",
+        )
 
     duplicate_of = text("duplicateOf", required=False)
     covered_by_raw = raw.get("coveredBy", [])
@@ -255,6 +322,9 @@ def _parse_item(raw: Any, position: int) -> Item:
         duplicate_of=duplicate_of,
         covered_by=covered_by,
         verify=verify,
+        verdict=cast(Verdict, verdict),
+        evidence=tuple(cast(list[Evidence], evidence_raw)),
+        conflicts_with=tuple(conflicts_raw),
     )
 
 
@@ -303,6 +373,16 @@ def _check_references(item: Item, by_id: Mapping[str, Item]) -> None:
     for ref in item.covered_by:
         if ref == item.id or ref not in by_id:
             raise CatalogError(f"{ref!r} is not another item", item=item.id, field="coveredBy")
+    for ref in item.conflicts_with:
+        other = by_id.get(ref)
+        if other is None or other is item:
+            raise CatalogError(f"{ref!r} is not another item", item=item.id, field="conflictsWith")
+        if item.id not in other.conflicts_with:
+            raise CatalogError(
+                f"{ref} must name {item.id} in its conflictsWith too",
+                item=item.id,
+                field="conflictsWith",
+            )
 
 
 def _check_complete(catalog: Catalog) -> None:

@@ -49,6 +49,7 @@ from aks_checklist.checks import podspec
 from aks_checklist.checks.engine import CheckSettings
 from aks_checklist.checks.model import Finding, ObjectRef, Result, Rule, Severity
 from aks_checklist.checks.snapshot import as_dict, labels_of, meta
+from aks_checklist.checks.verdicts import apply_requirements
 from aks_checklist.checks.versions import (
     Minor,
     VersionTable,
@@ -251,7 +252,7 @@ def check_cluster(
     for rule, judge in judges:
         if settings.enabled(rule.id):
             findings.extend(judge())
-    return findings
+    return apply_requirements(findings, settings.required)
 
 
 # --- nodes ---------------------------------------------------------------------------------------

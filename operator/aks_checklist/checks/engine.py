@@ -15,16 +15,22 @@ from types import ModuleType
 
 from aks_checklist.checks.model import Finding, Rule
 from aks_checklist.checks.snapshot import Snapshot
+from aks_checklist.checks.verdicts import apply_requirements
 
 DEFAULT_ALLOWED_REGISTRIES = ("*.azurecr.io", "mcr.microsoft.com")
 
 
 @dataclass(frozen=True, slots=True)
 class CheckSettings:
-    """What a policy's ``spec.checks`` tunes. ``disabled`` holds item or rule IDs."""
+    """What a policy's ``spec.checks`` tunes. ``disabled`` holds item or rule IDs.
+
+    ``required`` holds the advisory or conflicting items the policy makes strict
+    (:mod:`aks_checklist.checks.verdicts`).
+    """
 
     disabled: frozenset[str] = frozenset()
     allowed_registries: tuple[str, ...] = DEFAULT_ALLOWED_REGISTRIES
+    required: frozenset[str] = frozenset()
 
     def enabled(self, rule_id: str) -> bool:
         return rule_id not in self.disabled and rule_id.split("/", 1)[0] not in self.disabled
@@ -63,7 +69,7 @@ def workload_rules() -> tuple[Rule, ...]:
 def evaluate(snapshots: Iterable[Snapshot], settings: CheckSettings | None = None) -> list[Finding]:
     """Judges every snapshot; findings of disabled rules are dropped."""
     settings = settings or CheckSettings()
-    return list(_evaluate(snapshots, settings))
+    return apply_requirements(_evaluate(snapshots, settings), settings.required)
 
 
 def _evaluate(snapshots: Iterable[Snapshot], settings: CheckSettings) -> Iterator[Finding]:

@@ -16,6 +16,7 @@ class Result(enum.StrEnum):
     FAIL = "Fail"
     WARN = "Warn"
     WAIVED = "Waived"
+    ATTESTED = "Attested"  # a person vouched for a manual or advisory item, until an expiry
     NOT_APPLICABLE = "NotApplicable"
     ERROR = "Error"
 

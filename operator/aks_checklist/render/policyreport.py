@@ -45,6 +45,7 @@ RESULTS = {
     Result.WARN: "warn",
     Result.ERROR: "error",
     Result.WAIVED: "skip",
+    Result.ATTESTED: "skip",
     Result.NOT_APPLICABLE: "skip",
 }
 SUMMARY_KEYS = ("pass", "fail", "warn", "error", "skip")

@@ -103,7 +103,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     if location:
         result["locations"] = [location]
     result["partialFingerprints"] = {"aksChecklistFinding/v1": _fingerprint(finding)}
-    if finding.result == Result.WAIVED:
+    if finding.result in (Result.WAIVED, Result.ATTESTED):
         result["suppressions"] = [
             {"kind": "external", "status": "accepted", "justification": finding.message}
         ]

@@ -61,8 +61,9 @@ _RESULT_ORDER = {
     Result.ERROR: 1,
     Result.WARN: 2,
     Result.WAIVED: 3,
-    Result.PASS: 4,
-    Result.NOT_APPLICABLE: 5,
+    Result.ATTESTED: 4,
+    Result.PASS: 5,
+    Result.NOT_APPLICABLE: 6,
 }
 
 

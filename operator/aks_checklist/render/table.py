@@ -24,6 +24,7 @@ RESULT_LABELS = {
     Result.WARN: "WARN",
     Result.ERROR: "ERROR",
     Result.WAIVED: "WAIVED",
+    Result.ATTESTED: "ATTESTED",
     Result.PASS: "PASS",
     Result.NOT_APPLICABLE: "N/A",
 }
@@ -32,6 +33,7 @@ _RESULT_COLORS = {
     Result.WARN: "33",
     Result.ERROR: "35",
     Result.WAIVED: "36",
+    Result.ATTESTED: "36",
     Result.PASS: "32",
     Result.NOT_APPLICABLE: _DIM,
 }

@@ -18,6 +18,7 @@ from typing import Any
 from aks_checklist.checks.aks import (
     application,
     bcdr,
+    considerations,
     identity,
     networking,
     operations,
@@ -34,6 +35,7 @@ from aks_checklist.checks.aks.document import (
 )
 from aks_checklist.checks.engine import CheckSettings
 from aks_checklist.checks.model import Finding, Rule
+from aks_checklist.checks.verdicts import apply_requirements
 
 __all__ = [
     "MODULES",
@@ -58,6 +60,7 @@ MODULES: tuple[ModuleType, ...] = (
     resources,
     storage,
     windows,
+    considerations,
 )
 
 RULES: tuple[Rule, ...] = tuple(rule for module in MODULES for rule in module.RULES)
@@ -91,7 +94,10 @@ def evaluate_cluster(
 ) -> list[Finding]:
     """Runs every rule on an already parsed cluster; findings of disabled rules are dropped."""
     settings = settings or CheckSettings()
-    return [finding for finding in _all(cluster, today) if settings.enabled(finding.rule)]
+    return apply_requirements(
+        (finding for finding in _all(cluster, today) if settings.enabled(finding.rule)),
+        settings.required,
+    )
 
 
 def _all(cluster: ManagedCluster, today: date | None) -> Iterator[Finding]:

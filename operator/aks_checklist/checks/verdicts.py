@@ -1,0 +1,65 @@
+"""How an item's verdict kind shapes its findings: advisory, conflicting and required items.
+
+Rules say what they found: Pass, Fail, or Warn for a "consider X" whose evidence
+is missing. The catalog says what kind of item that is (``verdict``), and the
+policy says which advisories it wants enforced (``spec.checks.require``). This
+module reconciles the two, once, for every source of findings:
+
+- an item the policy requires turns its Warn into Fail: the policy made the
+  advice a requirement, so missing evidence now counts against the score;
+- a ``conflicting`` item (NET-09 egress through a firewall vs NET-16 a NAT
+  gateway) cannot be strict on its own, because passing it means failing the
+  other: unless required, its Fail reads as Warn and says how to choose a side.
+
+How Warn counts: a Warn is neither a pass nor a failure. Scores are
+``passed / (passed + failed)``, so a Warn never lowers a score; the policy status
+counts it as an open advisory (see :func:`aks_checklist.report.category_status`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+
+from aks_checklist.catalog.loader import Verdict, load_catalog
+from aks_checklist.checks.model import Finding, Result
+
+
+@functools.cache
+def verdicts() -> Mapping[str, Verdict]:
+    """Item ID -> its verdict kind, from the packaged catalog."""
+    return MappingProxyType({item.id: item.verdict for item in load_catalog()})
+
+
+@functools.cache
+def _conflicts() -> Mapping[str, tuple[str, ...]]:
+    return MappingProxyType({item.id: item.conflicts_with for item in load_catalog()})
+
+
+def apply_requirements(findings: Iterable[Finding], required: frozenset[str]) -> list[Finding]:
+    """Findings with the verdict kind of their item and the policy's requirements applied."""
+    kinds = verdicts()
+    out: list[Finding] = []
+    for finding in findings:
+        item = finding.item
+        kind = kinds.get(item)
+        if item in required and finding.result is Result.WARN:
+            finding = dataclasses.replace(
+                finding,
+                result=Result.FAIL,
+                message=f"{finding.message}; required by the policy (spec.checks.require)",
+            )
+        elif kind == "conflicting" and item not in required and finding.result is Result.FAIL:
+            others = ", ".join(_conflicts().get(item, ()))
+            finding = dataclasses.replace(
+                finding,
+                result=Result.WARN,
+                message=(
+                    f"{finding.message}; advisory because it conflicts with {others}: name one "
+                    "side in spec.checks.require to make it strict"
+                ),
+            )
+        out.append(finding)
+    return out
