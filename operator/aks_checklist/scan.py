@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from aks_checklist.checks import engine, storage
 from aks_checklist.checks.engine import CheckSettings
+from aks_checklist.checks.evidence import ClusterEvidence, check_evidence
 from aks_checklist.checks.model import Finding, ObjectRef
 from aks_checklist.checks.snapshot import CLUSTER_SCOPED_KINDS, split_by_namespace
 from aks_checklist.sources.discover import KUSTOMIZE_MODES, MANIFEST_SUFFIXES, discover
@@ -362,6 +363,7 @@ def _evaluate_layer(
     ]
     try:
         placed.extend(_cluster_findings(cluster_objects, settings))
+        placed.extend(_evidence_findings(objects, settings))
     except Exception as exc:  # same as above
         errors.append(_engine_error("cluster-scoped objects", cluster_objects, entries, exc))
     located: list[tuple[Finding, LoadedObject | None]] = []
@@ -458,6 +460,11 @@ def _cluster_findings(
         for finding in storage.check_cluster_objects(cluster_objects, settings)
         if settings.enabled(finding.rule)
     ]
+
+
+def _evidence_findings(objects: Sequence[dict[str, Any]], settings: CheckSettings) -> list[Finding]:
+    """Installed tools, nodes and storage as the manifests show them (an incomplete view)."""
+    return check_evidence(ClusterEvidence.of(objects, complete=False), settings)
 
 
 def _ref(obj: dict[str, Any], default_namespace: str) -> ObjectRef:

@@ -50,12 +50,23 @@ def _category_modules() -> tuple[ModuleType, ...]:
         container,
         networking,
         operations,
+        practices,
         resources,
         storage,
         windows,
     )
 
-    return (application, bcdr, container, networking, operations, resources, storage, windows)
+    return (
+        application,
+        bcdr,
+        container,
+        networking,
+        operations,
+        resources,
+        storage,
+        windows,
+        practices,
+    )
 
 
 def workload_rules() -> tuple[Rule, ...]:

@@ -21,6 +21,7 @@ from aks_checklist.checks.model import Rule
 # Modules outside the engine's category modules whose ``RULES`` tuple holds more rules.
 EXTRA_RULE_MODULES: tuple[str, ...] = (
     "aks_checklist.checks.cluster",
+    "aks_checklist.checks.evidence",
     "aks_checklist.checks.aks",
     "aks_checklist.checks.dockerfile",
 )
