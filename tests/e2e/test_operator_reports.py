@@ -137,9 +137,9 @@ def test_waiver_turns_fail_into_waived_and_its_expiry_turns_it_back(
 
 
 # Rules the baseline objects themselves decide: quota and limits (RES-05/06, and
-# APP-11 once the LimitRange defaults requests), PDBs (RES-08) and network
-# isolation (NET-07/08, and NET-11 once egress to the metadata endpoint is denied).
-BASELINE_RULES = ("RES-05", "RES-06", "RES-08", "NET-07", "NET-08", "NET-11", "APP-11")
+# APP-11 and RES-07 once the LimitRange defaults requests and limits), PDBs (RES-08) and
+# network isolation (NET-07/08, and NET-11 once egress to the metadata endpoint is denied).
+BASELINE_RULES = ("RES-05", "RES-06", "RES-07", "RES-08", "NET-07", "NET-08", "NET-11", "APP-11")
 
 
 def test_audit_reports_what_enforce_reports_minus_the_baseline(

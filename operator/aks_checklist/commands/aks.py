@@ -1,10 +1,16 @@
-"""`aks-checklist aks FILE|-`: judge a cluster's own configuration (``az aks show -o json``).
+"""`aks-checklist aks FILE|-`: judge a cluster's configuration; `aks collect` gathers it.
 
-Reads one managed cluster in either shape (az's flattened JSON or the ARM
-resource with ``properties``), runs the ARM-document rules and prints the same
-report formats as ``scan``. Exit codes match ``scan``: 0 clean, 1 a failure at
-or above ``--fail-on``, 2 the input could not be read or is not a managed
-cluster.
+FILE is a bundle written by ``aks-checklist aks collect`` (the cluster plus the
+Azure resources around it: diagnostic settings, registries, alerts, quota...)
+or one managed cluster in either shape (az's flattened JSON or the ARM
+resource with ``properties``). A plain cluster document is judged as a bundle
+with nothing else collected: the items that need the other resources are
+NotApplicable and name the ``aks collect`` command that would judge them. A
+bundle part that is missing, null or of the wrong type is named (on stderr and
+as Error results of its rules) and the rest is still judged.
+
+Exit codes match ``scan``: 0 clean, 1 a failure at or above ``--fail-on``, 2
+the input could not be read or holds no managed cluster.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from aks_checklist.checks.aks import RULES, NotAManagedClusterError, evaluate_managed_cluster
+from aks_checklist.checks.aks import RULES, NotAManagedClusterError, evaluate_bundle
 from aks_checklist.checks.model import Finding
 from aks_checklist.commands.output_options import add_output_options, use_color
 from aks_checklist.render import exit_code, render
@@ -33,13 +39,25 @@ def register(subparsers: Any) -> None:
         "aks",
         help="check an AKS cluster's configuration (az aks show -o json) against the checklist",
         description=(
-            "Check an AKS cluster's own configuration against the AKS Checklist. FILE holds "
-            "the JSON of `az aks show -o json` or the cluster's ARM resource (with "
-            "`properties`); - reads stdin. Exit codes: 0 clean, 1 a failure at or above "
-            "--fail-on, 2 the input could not be read or is not a managed cluster."
+            "Check an AKS cluster's configuration against the AKS Checklist. FILE holds a "
+            "bundle of `aks-checklist aks collect`, the JSON of `az aks show -o json` or the "
+            "cluster's ARM resource (with `properties`); - reads stdin. "
+            "`aks-checklist aks collect --subscription S --resource-group G --name N -o "
+            "bundle.json` writes a bundle (signs in like az: DefaultAzureCredential). Exit "
+            "codes: 0 clean, 1 a failure at or above --fail-on, 2 the input could not be read "
+            "or holds no managed cluster."
         ),
     )
-    parser.add_argument("file", metavar="FILE", help="cluster JSON file, or - for stdin")
+    parser.add_argument(
+        "file", metavar="FILE", help="bundle or cluster JSON file, - for stdin, or `collect`"
+    )
+    _add_judge_options(parser)
+    # Options after FILE, and the arguments of `collect`, which has its own -o.
+    parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    parser.set_defaults(handler=handle)
+
+
+def _add_judge_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--as-of",
         type=_date,
@@ -47,21 +65,34 @@ def register(subparsers: Any) -> None:
         help="judge the supported Kubernetes versions as of this date (default: today)",
     )
     add_output_options(parser)
-    parser.set_defaults(handler=handle)
+
+
+def _trailing_options(args: argparse.Namespace) -> argparse.Namespace:
+    """Options written after FILE, parsed like those before it."""
+    parser = argparse.ArgumentParser(prog=PROG)
+    _add_judge_options(parser)
+    return parser.parse_args(args.rest, namespace=args)
 
 
 def handle(args: argparse.Namespace) -> int:
+    if args.file == "collect":
+        from aks_checklist.commands import aks_collect  # the Azure SDK only when collecting
+
+        return aks_collect.handle(args.rest)
+    if args.rest:
+        args = _trailing_options(args)
     name = STDIN_NAME if args.file == STDIN else args.file
     findings: list[Finding] = []
     errors: list[ScanError] = []
+    problems: dict[str, str] = {}
     try:
         document = read_document(args.file)
-        findings = [
-            dataclasses.replace(finding, file=name)
-            for finding in evaluate_managed_cluster(document, today=args.as_of)
-        ]
+        judged, problems = evaluate_bundle(document, today=args.as_of)
+        findings = [dataclasses.replace(finding, file=name) for finding in judged]
     except (InputError, NotAManagedClusterError) as error:
         errors.append(ScanError(file=name, document=None, message=str(error)))
+    for part, why in sorted(problems.items()):
+        print(f"{PROG}: {name}: bundle part {part} {why}", file=sys.stderr)
     sys.stdout.write(
         render(
             findings,

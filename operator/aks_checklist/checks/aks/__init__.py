@@ -17,6 +17,7 @@ from typing import Any
 
 from aks_checklist.checks.aks import (
     application,
+    azure_resources,
     bcdr,
     considerations,
     identity,
@@ -27,6 +28,7 @@ from aks_checklist.checks.aks import (
     storage,
     windows,
 )
+from aks_checklist.checks.aks.bundle import AzureDocuments, Bundle, is_bundle, parse_bundle
 from aks_checklist.checks.aks.document import (
     AgentPool,
     ManagedCluster,
@@ -42,10 +44,15 @@ __all__ = [
     "NOT_DECIDABLE",
     "RULES",
     "AgentPool",
+    "AzureDocuments",
+    "Bundle",
     "ManagedCluster",
     "NotAManagedClusterError",
+    "evaluate_bundle",
     "evaluate_cluster",
     "evaluate_managed_cluster",
+    "is_bundle",
+    "parse_bundle",
     "parse_managed_cluster",
 ]
 
@@ -63,7 +70,10 @@ MODULES: tuple[ModuleType, ...] = (
     considerations,
 )
 
-RULES: tuple[Rule, ...] = tuple(rule for module in MODULES for rule in module.RULES)
+RULES: tuple[Rule, ...] = (
+    *(rule for module in MODULES for rule in module.RULES),
+    *azure_resources.RULES,
+)
 
 # Item id -> why the managed-cluster document cannot decide that `aks`/`both` item.
 # Empty while every such item of the catalog has a rule above; the unit tests keep
@@ -98,6 +108,30 @@ def evaluate_cluster(
         (finding for finding in _all(cluster, today) if settings.enabled(finding.rule)),
         settings.required,
     )
+
+
+def evaluate_bundle(
+    doc: Any,
+    *,
+    settings: CheckSettings | None = None,
+    today: date | None = None,
+) -> tuple[list[Finding], dict[str, str]]:
+    """Judges a bundle of ``aks collect`` (or a plain cluster document) as far as it goes.
+
+    Returns the findings and the parts that could not be read (part -> why); raises
+    :class:`NotAManagedClusterError` only when there is no managed cluster to judge.
+    Items of parts that were not collected are NotApplicable, naming the command.
+    """
+    settings = settings or CheckSettings()
+    bundle = parse_bundle(doc)
+    findings = evaluate_cluster(bundle.cluster, settings=settings, today=today)
+    around = (
+        finding
+        for finding in azure_resources.check(bundle.cluster, bundle.documents, today=today)
+        if settings.enabled(finding.rule)
+    )
+    findings.extend(apply_requirements(around, settings.required))
+    return findings, dict(bundle.documents.problems)
 
 
 def _all(cluster: ManagedCluster, today: date | None) -> Iterator[Finding]:
