@@ -29,6 +29,10 @@ ITEM_KEYS = {
     "duplicateOf",
     "coveredBy",
     "verify",
+    "verdict",
+    "evidence",
+    "conflictsWith",
+    "attestable",
     "rules",
 }
 
@@ -43,17 +47,17 @@ def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> list[dict[str, A
     code, out, err = run(capsys, "--format", "json", *args)
     assert code == 0, err
     document = json.loads(out)
-    assert list(document) == ["items"]
+    assert list(document) == ["items", "totals"]
     items: list[dict[str, Any]] = document["items"]
     return items
 
 
 def markdown_rows(text: str) -> dict[str, list[int]]:
-    """Category -> [items, kubernetes, aks, both, manual] from the Markdown table."""
+    """Category -> [items, strict, advisory, attestable, kubernetes, aks, both] from Markdown."""
     rows: dict[str, list[int]] = {}
     for line in text.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) == 6 and all(cell.isdigit() for cell in cells[1:]):
+        if len(cells) == 8 and all(cell.isdigit() for cell in cells[1:]):
             rows[cells[0]] = [int(cell) for cell in cells[1:]]
     return rows
 
@@ -247,8 +251,8 @@ def test_markdown_totals_sum_to_the_whole_checklist(capsys: pytest.CaptureFixtur
     assert total[0] == 158
     assert list(rows) == [name for name, _ in CATEGORIES.values()]
     for name, counts in rows.items():
-        assert counts[0] == sum(counts[1:]), name
-    for column in range(5):
+        assert counts[0] == sum(counts[1:4]), name
+    for column in range(7):
         assert total[column] == sum(counts[column] for counts in rows.values())
     assert {name: counts[0] for name, counts in rows.items()} == dict(CATEGORIES.values())
 
@@ -263,9 +267,9 @@ def test_markdown_counts_items_by_the_scopes_of_their_rules(
         i for i, rules in grouped.items() if any(r.scope in KUBERNETES_SCOPES for r in rules)
     }
     with_aks = {i for i, rules in grouped.items() if any(r.scope == "aks" for r in rules)}
-    assert total[1] + total[3] == len(with_kubernetes)
-    assert total[2] + total[3] == len(with_aks)
-    assert total[3] == len(with_kubernetes & with_aks)
+    assert total[4] + total[6] == len(with_kubernetes)
+    assert total[5] + total[6] == len(with_aks)
+    assert total[6] == len(with_kubernetes & with_aks)
 
 
 def test_markdown_respects_the_category_filter(capsys: pytest.CaptureFixture[str]) -> None:
@@ -308,11 +312,43 @@ def test_render_markdown_adds_a_total_row() -> None:
     items = [load_catalog()["APP-01"], load_catalog()["APP-02"], load_catalog()["NET-12"]]
     rules = {"APP-01": [rule("APP-01/a", "workload")], "NET-12": [rule("NET-12/b", "aks")]}
     rows = markdown_rows(render_markdown(coverage(items, rules)))
+    # APP-01 strict with a rule, APP-02 strict without one (counted nowhere), NET-12 strict.
     assert rows == {
-        "Application": [2, 1, 0, 0, 1],
-        "Networking": [1, 0, 1, 0, 0],
-        "**Total**": [3, 1, 1, 0, 1],
+        "Application": [2, 1, 0, 0, 1, 0, 0],
+        "Networking": [1, 1, 0, 0, 0, 1, 0],
+        "**Total**": [3, 2, 0, 0, 1, 1, 0],
     }
+
+
+# --- totals: judged vs attestable -------------------------------------------------------------
+
+
+def test_json_totals_meet_the_coverage_target(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "--format", "json")
+    assert code == 0
+    totals = json.loads(out)["totals"]
+    assert totals["items"] == 158
+    assert totals["judged"] == totals["strict"] + totals["advisory"]
+    assert totals["judged"] >= 130
+    assert totals["judged"] + totals["attestableOnly"] == 158
+    assert totals["unjudged"] == []
+
+
+def test_json_items_state_verdict_and_evidence(capsys: pytest.CaptureFixture[str]) -> None:
+    items = {item["id"]: item for item in run_json(capsys)}
+    assert items["NET-09"]["verdict"] == "conflicting"
+    assert items["NET-09"]["conflictsWith"] == ["NET-16"]
+    assert items["OPS-20"]["evidence"] == ["azure"]
+    assert items["BCDR-01"]["verdict"] == "attestation"
+    assert items["BCDR-01"]["attestable"] is True
+    assert items["APP-01"]["attestable"] is False
+
+
+def test_table_shows_verdict_and_evidence_letters(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "--category", "OPS")
+    row = next(line for line in out.splitlines() if line.startswith("OPS-12 "))
+    assert row.split()[4:6] == ["advisory", "KA"]
+    assert "attestable only" in out
 
 
 # --- registry --------------------------------------------------------------------------------

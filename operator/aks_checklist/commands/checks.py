@@ -1,9 +1,13 @@
 """``aks-checklist checks``: the checklist items and the rules that check them.
 
-People use it to find an item's ID (for waivers and ``checks.disabled``), to see
-how an item is verified when no rule covers it, and to generate the coverage
-table of the README (``--format markdown``), which is therefore always computed
-from the catalog and the registered rules rather than maintained by hand.
+People use it to find an item's ID (for waivers, attestations, ``checks.disabled``
+and ``checks.require``), to see where an item's evidence comes from and how it is
+judged (its verdict kind: strict Pass/Fail, advisory Pass/Warn, conflicting, or
+attestation by a person), and to generate the coverage table of the README
+(``--format markdown``), which is therefore always computed from the catalog and
+the registered rules rather than maintained by hand. ``--format json`` states the
+totals: how many items rules judge (strict or advisory) and how many only a
+person can attest.
 """
 
 from __future__ import annotations
@@ -29,6 +33,12 @@ KUBERNETES_SCOPES = frozenset({"workload", "namespace", "object", "cluster", "do
 AKS_SCOPES = frozenset({"aks"})
 
 TABLE_WIDTH = 100
+# One letter per evidence source in the table (the JSON spells them out).
+EVIDENCE_LETTERS = {"kubernetes": "K", "cluster": "C", "azure": "A", "person": "P"}
+EVIDENCE_LEGEND = (
+    "Evidence: K Kubernetes objects or manifests, C the managed-cluster document,\n"
+    "          A other Azure resources (aks collect), P a person's attestation."
+)
 
 
 class UsageError(ValueError):
@@ -74,7 +84,8 @@ def handle(args: argparse.Namespace) -> int:
     items = select(catalog, prefix=prefix, automation=automation)
     rules = rules_by_item(all_rules())
     if args.format == "json":
-        text = json.dumps(items_json(items, rules), indent=2, ensure_ascii=False)
+        document = {**items_json(items, rules), "totals": totals(items, rules)}
+        text = json.dumps(document, indent=2, ensure_ascii=False)
     elif args.format == "markdown":
         text = render_markdown(coverage(items, rules))
     else:
@@ -130,6 +141,10 @@ def items_json(
                 "duplicateOf": item.duplicate_of,
                 "coveredBy": list(item.covered_by),
                 "verify": item.verify,
+                "verdict": item.verdict,
+                "evidence": list(item.evidence),
+                "conflictsWith": list(item.conflicts_with),
+                "attestable": item.attestable,
                 "rules": [
                     {"id": rule.id, "title": rule.title, "severity": rule.severity.value}
                     for rule in rules.get(item.id, ())
@@ -140,11 +155,43 @@ def items_json(
     }
 
 
+def judged_kind(item: Item, rules: Mapping[str, Sequence[Rule]]) -> str:
+    """How the item is judged today: strict, advisory (incl. conflicting) or attestable only.
+
+    ``unjudged`` would be an automated item without any rule: a catalog/rule mismatch
+    the unit tests refuse.
+    """
+    if item.verdict == "attestation":
+        return "attestable"
+    if not rules.get(item.id):
+        return "unjudged"
+    return "strict" if item.verdict == "strict" else "advisory"
+
+
+def totals(items: Sequence[Item], rules: Mapping[str, Sequence[Rule]]) -> dict[str, Any]:
+    """The headline of ``--format json``: items judged by rules vs attestable only."""
+    kinds = [judged_kind(item, rules) for item in items]
+    return {
+        "items": len(items),
+        "judged": kinds.count("strict") + kinds.count("advisory"),
+        "strict": kinds.count("strict"),
+        "advisory": kinds.count("advisory"),
+        "attestableOnly": kinds.count("attestable"),
+        "unjudged": [
+            item.id for item, kind in zip(items, kinds, strict=True) if kind == "unjudged"
+        ],
+        "rules": sum(len(rules.get(item.id, ())) for item in items),
+    }
+
+
 def render_table(items: Sequence[Item], rules: Mapping[str, Sequence[Rule]]) -> str:
     """One line per item, grouped by category; long titles wrap under the title column."""
     if not items:
         return "No checklist items match the filters."
-    head = f"{'ID':<8}  {'SEVERITY':<8}  {'AUTOMATION':<10}  {'RULES':>5}  "
+    head = (
+        f"{'ID':<8}  {'SEVERITY':<8}  {'AUTOMATION':<10}  {'RULES':>5}  {'VERDICT':<11}  "
+        f"{'EVIDENCE':<8}  "
+    )
     title_width = TABLE_WIDTH - len(head)
     lines = [head + "TITLE"]
     groups: dict[str, list[Item]] = {}
@@ -157,13 +204,20 @@ def render_table(items: Sequence[Item], rules: Mapping[str, Sequence[Rule]]) -> 
         for item in group:
             title = textwrap.wrap(item.title, width=title_width) or [""]
             count = len(rules.get(item.id, ()))
+            evidence = "".join(EVIDENCE_LETTERS[source] for source in item.evidence)
             lines.append(
                 f"{item.id:<8}  {item.severity.value:<8}  {item.automation:<10}  {count:>5}  "
-                + title[0]
+                f"{item.verdict:<11}  {evidence:<8}  " + title[0]
             )
             lines += [" " * len(head) + more for more in title[1:]]
-    rule_count = sum(len(rules.get(item.id, ())) for item in items)
-    lines += ["", f"{len(items)} items, {rule_count} rules"]
+    summary = totals(items, rules)
+    lines += [
+        "",
+        f"{summary['items']} items, {summary['rules']} rules: {summary['judged']} judged "
+        f"({summary['strict']} strict, {summary['advisory']} advisory), "
+        f"{summary['attestableOnly']} attestable only",
+        EVIDENCE_LEGEND,
+    ]
     return "\n".join(lines)
 
 
@@ -177,15 +231,26 @@ class Coverage:
     aks: int = 0
     both: int = 0
     manual: int = 0
+    strict: int = 0
+    advisory: int = 0
+    attestable: int = 0
 
 
 def coverage(items: Sequence[Item], rules: Mapping[str, Sequence[Rule]]) -> tuple[Coverage, ...]:
-    """Per category: items with Kubernetes rules only, AKS-config rules only, both, or none."""
+    """Per category: how items are judged (strict, advisory, attestable only) and from where
+    (Kubernetes rules only, AKS/Azure rules only, both, or no rule)."""
     counts: dict[str, dict[str, int]] = {}
+    kinds: dict[str, dict[str, int]] = {}
     for item in items:
         row = counts.setdefault(
             item.category, dict.fromkeys(("kubernetes", "aks", "both", "manual"), 0)
         )
+        kind = kinds.setdefault(
+            item.category, dict.fromkeys(("strict", "advisory", "attestable"), 0)
+        )
+        judged = judged_kind(item, rules)
+        if judged in kind:
+            kind[judged] += 1
         scopes = {rule.scope for rule in rules.get(item.id, ())}
         by_kubernetes = bool(scopes & KUBERNETES_SCOPES)
         by_aks = bool(scopes & AKS_SCOPES)
@@ -198,7 +263,8 @@ def coverage(items: Sequence[Item], rules: Mapping[str, Sequence[Rule]]) -> tupl
         else:
             row["manual"] += 1
     return tuple(
-        Coverage(category=name, items=sum(row.values()), **row) for name, row in counts.items()
+        Coverage(category=name, items=sum(row.values()), **row, **kinds[name])
+        for name, row in counts.items()
     )
 
 
@@ -211,20 +277,27 @@ def render_markdown(rows: Sequence[Coverage]) -> str:
         aks=sum(r.aks for r in rows),
         both=sum(r.both for r in rows),
         manual=sum(r.manual for r in rows),
+        strict=sum(r.strict for r in rows),
+        advisory=sum(r.advisory for r in rows),
+        attestable=sum(r.attestable for r in rows),
     )
     lines = [
-        "| Category | Items | Kubernetes rules | AKS config rules | Both | Manual |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| Category | Items | Strict | Advisory | Attestable only | Kubernetes rules "
+        "| Azure rules | Both |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in (*rows, total):
         lines.append(
-            f"| {row.category} | {row.items} | {row.kubernetes} | {row.aks} | {row.both} "
-            f"| {row.manual} |"
+            f"| {row.category} | {row.items} | {row.strict} | {row.advisory} | {row.attestable} "
+            f"| {row.kubernetes} | {row.aks} | {row.both} |"
         )
     lines += [
         "",
-        "Kubernetes rules judge objects, manifests and Dockerfiles; AKS config rules judge",
-        "`az aks show -o json`; Manual counts the items no rule checks yet.",
-        "`aks-checklist checks --automation manual` shows how to verify guidance items by hand.",
+        'Strict items pass or fail; advisory items ("consider X") pass when the evidence is',
+        "found and warn when not, and a Warn never lowers the score (`spec.checks.require`",
+        "makes one strict); attestable-only items are vouched for by a person in",
+        "`spec.attestations`. Kubernetes rules judge objects, manifests and Dockerfiles; Azure",
+        "rules judge `az aks show -o json` or a bundle of `aks-checklist aks collect`.",
+        "`aks-checklist checks` shows each item's verdict kind and evidence sources.",
     ]
     return "\n".join(lines)
