@@ -9,6 +9,12 @@ A few resource group names misbehave on purpose, to exercise the failure
 paths: ``unreachable-rg`` hangs up without answering (as a dropped connection
 through a proxy looks), ``forbidden-rg`` answers 403 and ``unavailable-rg``
 answers 503 every time.
+
+:meth:`FakeArm.add_bundle` also serves the Azure resources around a cluster
+(diagnostic settings, registries, Defender plans, alerts, Advisor, quota,
+extensions, Event Grid topics, backup vaults and instances) from a bundle
+fixture, at the paths ``aks-checklist aks collect`` reads; paths named in
+``forbid`` answer 403 as a missing role would.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from aks_checklist.testing import certs
 from tests.e2e.cluster import REPO
 
 FIXTURES = REPO / "tests" / "unit" / "fixtures" / "aks"
+BUNDLES = FIXTURES / "bundles"
+FIXTURE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 TOKEN = "fake-arm-token"
 UNREACHABLE_RESOURCE_GROUP = "unreachable-rg"
 FORBIDDEN_RESOURCE_GROUP = "forbidden-rg"
@@ -69,6 +77,9 @@ class FakeArm:
         self.directory = directory
         self.token = token
         self.clusters: dict[tuple[str, str, str], dict[str, Any]] = {}
+        # Other resources and collections by lower-cased path, and path fragments answering 403.
+        self.resources: dict[str, Any] = {}
+        self.forbidden: set[str] = set()
         self.requests: list[Request] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -94,6 +105,66 @@ class FakeArm:
         document = json.loads((FIXTURES / f"{stem}.json").read_text())
         assert "properties" in document, f"{stem}.json is not in the ARM REST shape"
         return self.add(document)
+
+    def add_bundle(
+        self, stem: str, *, subscription: str = FIXTURE_SUBSCRIPTION, forbid: tuple[str, ...] = ()
+    ) -> dict[str, str]:
+        """Serves ``bundles/<stem>.json``: its cluster and every part where the collector reads it.
+
+        ``subscription`` moves the whole bundle to another subscription, so a test that forbids
+        a subscription-wide read does not affect the others; ``forbid`` holds path fragments
+        (``Microsoft.Security/pricings``) that answer 403.
+        """
+        text = (BUNDLES / f"{stem}.json").read_text().replace(FIXTURE_SUBSCRIPTION, subscription)
+        bundle = json.loads(text)
+        cluster = bundle["cluster"]
+        assert "properties" in cluster, f"{stem}.json's cluster is not in the ARM REST shape"
+        spec = self.add(cluster)
+        cid, sub = cluster["id"], f"/subscriptions/{subscription}"
+        location = str(cluster["location"]).lower()
+        lists = {
+            "diagnosticSettings": f"{cid}/providers/Microsoft.Insights/diagnosticSettings",
+            "extensions": f"{cid}/providers/Microsoft.KubernetesConfiguration/extensions",
+            "fluxConfigurations": (
+                f"{cid}/providers/Microsoft.KubernetesConfiguration/fluxConfigurations"
+            ),
+            "defenderPricings": f"{sub}/providers/Microsoft.Security/pricings",
+            "metricAlerts": f"{sub}/providers/Microsoft.Insights/metricAlerts",
+            "activityLogAlerts": f"{sub}/providers/Microsoft.Insights/activityLogAlerts",
+            "prometheusRuleGroups": (
+                f"{sub}/providers/Microsoft.AlertsManagement/prometheusRuleGroups"
+            ),
+            "advisorRecommendations": f"{sub}/providers/Microsoft.Advisor/recommendations",
+            "computeUsages": f"{sub}/providers/Microsoft.Compute/locations/{location}/usages",
+            "eventGridSystemTopics": f"{sub}/providers/Microsoft.EventGrid/systemTopics",
+        }
+        served: dict[str, Any] = {
+            path: {"value": bundle.get(part) or []} for part, path in lists.items()
+        }
+        # The full SKU list carries a resource type the bundle's reduced entries leave out.
+        skus = [{**sku, "resourceType": "virtualMachines"} for sku in bundle.get("vmSkus") or []]
+        served[f"{sub}/providers/Microsoft.Compute/skus"] = {"value": skus}
+        vault = f"{sub}/resourceGroups/rg-backup/providers/Microsoft.DataProtection/backupVaults/bv"
+        served[f"{sub}/providers/Microsoft.DataProtection/backupVaults"] = {
+            "value": [{"id": vault}]
+        }
+        served[f"{vault}/backupInstances"] = {"value": bundle.get("backupInstances") or []}
+        registries = bundle.get("registries") or []
+        served[f"{sub}/providers/Microsoft.ContainerRegistry/registries"] = {
+            "value": [entry["registry"] for entry in registries]
+        }
+        for entry in registries:
+            rid = entry["registry"]["id"]
+            served[f"{rid}/providers/Microsoft.Authorization/roleAssignments"] = {
+                "value": entry["roleAssignments"]
+            }
+            served[f"{rid}/replications"] = {"value": entry["replications"]}
+        for subnet in bundle.get("subnets") or []:
+            served[subnet["id"]] = subnet
+        with self._lock:
+            self.resources.update({path.lower(): body for path, body in served.items()})
+            self.forbidden.update(fragment.lower() for fragment in forbid)
+        return spec
 
     def received(self, group: str) -> list[Request]:
         """The requests so far for clusters in resource group ``group``."""
@@ -156,6 +227,17 @@ class FakeArm:
             self.requests.append(request)
         if request.authorization != f"Bearer {self.token}":
             return 401, _error("InvalidAuthenticationToken", "The access token is invalid.")
+        path = request.path.rstrip("/").lower()
+        with self._lock:
+            forbidden = any(fragment in path for fragment in self.forbidden)
+            resource = self.resources.get(path)
+        if forbidden:
+            return 403, _error(
+                "AuthorizationFailed",
+                f"The client has no permission to read {request.path} on this scope.",
+            )
+        if resource is not None and request.method == "GET":
+            return 200, resource
         match = _CLUSTER_PATH.match(request.path)
         if request.method != "GET" or match is None:
             return 404, _error("NoRegisteredProviderFound", f"No route for {request.path}.")

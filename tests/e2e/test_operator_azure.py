@@ -8,11 +8,22 @@ Azure SDK, on every full pass.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 from aks_checklist.checks import cluster as cluster_checks
+from aks_checklist.checks.aks.bundle import PARTS
 from tests.e2e.cluster import Cluster, eventually
-from tests.e2e.fake_arm import UNREACHABLE_RESOURCE_GROUP, FakeArm, azure_spec
+from tests.e2e.fake_arm import (
+    BUNDLES,
+    FORBIDDEN_RESOURCE_GROUP,
+    UNREACHABLE_RESOURCE_GROUP,
+    FakeArm,
+    azure_spec,
+)
 from tests.e2e.operator_process import OperatorProcess
 from tests.e2e.policies import condition, create_namespace, names, policy, wait_condition
 
@@ -141,3 +152,120 @@ def test_policy_without_azure_says_how_to_enable_the_aks_items(
         assert result_of(rows, "BCDR-07") == {"NotApplicable"}
         assert not [r for r in rows if r["rule"].startswith("IDN-07/")]
         assert condition(crds, name, CONDITION) is None
+
+
+# --- aks collect: the Azure resources around the cluster, read from the stand-in -------------
+
+
+def collect(
+    fake_arm: FakeArm, target: dict[str, str], out: Path
+) -> subprocess.CompletedProcess[str]:
+    """Runs the real `aks-checklist aks collect` against the stand-in (its env points there)."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aks_checklist",
+            "aks",
+            "collect",
+            "--subscription",
+            target["subscriptionId"],
+            "--resource-group",
+            target["resourceGroup"],
+            "--name",
+            target["clusterName"],
+            "-o",
+            str(out),
+        ],
+        env={**os.environ, **fake_arm.env()},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def judge(path: Path) -> tuple[int, dict[str, set[str]]]:
+    done = subprocess.run(
+        [sys.executable, "-m", "aks_checklist", "aks", str(path), "-o", "json", "--show-passed"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    results: dict[str, set[str]] = {}
+    for row in json.loads(done.stdout)["results"]:
+        results.setdefault(row["rule"], set()).add(row["result"])
+    return done.returncode, results
+
+
+def test_collect_reads_every_part_of_the_bundle_from_arm(fake_arm: FakeArm, tmp_path: Path) -> None:
+    """Every part the collector reads round-trips from the stand-in into the bundle."""
+    target = fake_arm.add_bundle("hardened")
+    out = tmp_path / "bundle.json"
+    done = collect(fake_arm, target, out)
+    assert done.returncode == 0, done.stderr
+    written = json.loads(out.read_text())
+    expected = json.loads((BUNDLES / "hardened.json").read_text())
+    assert "errors" not in written, written.get("errors")
+    for part in PARTS:  # the collector may read a list in another order than the fixture's
+
+        def canonical(entries: list[Any]) -> list[str]:
+            return sorted(json.dumps(entry, sort_keys=True) for entry in entries)
+
+        assert canonical(written[part]) == canonical(expected[part]), part
+    assert written["cluster"]["id"] == expected["cluster"]["id"]
+
+    code, results = judge(out)
+    assert code == 0
+    for rule in (
+        "OPS-20/audit-logs-exported",
+        "CSEC-15/defender-cspm",
+        "BCDR-09/registry-geo-replicated",
+        "CTR-05/registry-access-control",
+        "RES-13/quota-headroom",
+        "OPS-30/resource-health-alert",
+        "STO-04/backup-configured",
+        "NET-02/subnet-capacity",
+    ):
+        assert results[rule] <= {"Pass", "NotApplicable"}, (rule, results[rule])
+    requests = [r for r in fake_arm.requests if "Microsoft.Insights/diagnosticSettings" in r.path]
+    assert requests
+    assert all(r.authorization == f"Bearer {fake_arm.token}" for r in requests)
+    assert all("api-version=" in r.query for r in requests)
+
+
+def test_collect_names_a_forbidden_part_and_still_writes_the_rest(
+    fake_arm: FakeArm, tmp_path: Path
+) -> None:
+    """A missing role on one read is recorded per part; its items read Error, never Pass."""
+    target = fake_arm.add_bundle(
+        "hardened",
+        subscription="11111111-1111-1111-1111-111111111111",
+        forbid=("microsoft.security/pricings", "microsoft.insights/diagnosticsettings"),
+    )
+    out = tmp_path / "bundle.json"
+    done = collect(fake_arm, target, out)
+    assert done.returncode == 0, done.stderr
+    assert "part defenderPricings not collected (Forbidden)" in done.stderr
+    assert "Reader" in done.stderr
+    written = json.loads(out.read_text())
+    assert set(written["errors"]) == {"defenderPricings", "diagnosticSettings"}
+    assert written["metricAlerts"]
+
+    code, results = judge(out)
+    assert code == 0
+    assert results["CSEC-15/defender-cspm"] == {"Error"}
+    assert results["OPS-20/audit-logs-exported"] == {"Error"}
+    assert results["OPS-28/metric-alerts"] == {"Pass"}
+
+
+def test_collect_exits_2_when_the_cluster_itself_is_forbidden(
+    fake_arm: FakeArm, tmp_path: Path
+) -> None:
+    target = azure_spec(SUBSCRIPTION, FORBIDDEN_RESOURCE_GROUP, "aks-locked")
+    out = tmp_path / "bundle.json"
+    done = collect(fake_arm, target, out)
+    assert done.returncode == 2
+    assert "Forbidden" in done.stderr
+    assert not out.exists()
