@@ -79,7 +79,7 @@ class FakeArm:
         self.clusters: dict[tuple[str, str, str], dict[str, Any]] = {}
         # Other resources and collections by lower-cased path, and path fragments answering 403.
         self.resources: dict[str, Any] = {}
-        self.forbidden: set[str] = set()
+        self.forbidden: set[tuple[str, str]] = set()  # (subscription path, fragment)
         self.requests: list[Request] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -111,9 +111,9 @@ class FakeArm:
     ) -> dict[str, str]:
         """Serves ``bundles/<stem>.json``: its cluster and every part where the collector reads it.
 
-        ``subscription`` moves the whole bundle to another subscription, so a test that forbids
-        a subscription-wide read does not affect the others; ``forbid`` holds path fragments
-        (``Microsoft.Security/pricings``) that answer 403.
+        ``subscription`` moves the whole bundle to another subscription; ``forbid`` holds path
+        fragments (``Microsoft.Security/pricings``) that answer 403 within that subscription only,
+        so one test's missing role does not leak into another's.
         """
         text = (BUNDLES / f"{stem}.json").read_text().replace(FIXTURE_SUBSCRIPTION, subscription)
         bundle = json.loads(text)
@@ -163,7 +163,7 @@ class FakeArm:
             served[subnet["id"]] = subnet
         with self._lock:
             self.resources.update({path.lower(): body for path, body in served.items()})
-            self.forbidden.update(fragment.lower() for fragment in forbid)
+            self.forbidden.update((sub.lower(), fragment.lower()) for fragment in forbid)
         return spec
 
     def received(self, group: str) -> list[Request]:
@@ -229,7 +229,9 @@ class FakeArm:
             return 401, _error("InvalidAuthenticationToken", "The access token is invalid.")
         path = request.path.rstrip("/").lower()
         with self._lock:
-            forbidden = any(fragment in path for fragment in self.forbidden)
+            forbidden = any(
+                path.startswith(scope) and fragment in path for scope, fragment in self.forbidden
+            )
             resource = self.resources.get(path)
         if forbidden:
             return 403, _error(

@@ -7,15 +7,20 @@ Azure SDK, on every full pass.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from aks_checklist.azure.fetch import ArmSettings
+from aks_checklist.azure.judgement import judge_with_resources, read_condition
 from aks_checklist.checks import cluster as cluster_checks
 from aks_checklist.checks.aks.bundle import PARTS
+from aks_checklist.policy import AzureTarget
 from tests.e2e.cluster import Cluster, eventually
 from tests.e2e.fake_arm import (
     BUNDLES,
@@ -269,3 +274,31 @@ def test_collect_exits_2_when_the_cluster_itself_is_forbidden(
     assert done.returncode == 2
     assert "Forbidden" in done.stderr
     assert not out.exists()
+
+
+def test_operator_side_read_judges_the_resources_and_names_forbidden_parts(
+    fake_arm: FakeArm,
+) -> None:
+    """The operator's read of the same parts: findings, and one condition naming what failed."""
+    target_spec = fake_arm.add_bundle(
+        "hardened",
+        subscription="22222222-2222-2222-2222-222222222222",
+        forbid=("microsoft.advisor/recommendations",),
+    )
+    target = AzureTarget(
+        subscription_id=target_spec["subscriptionId"],
+        resource_group=target_spec["resourceGroup"],
+        cluster_name=target_spec["clusterName"],
+    )
+    settings = ArmSettings(
+        endpoint=fake_arm.endpoint, ca_bundle=str(fake_arm.ca_bundle), token=fake_arm.token
+    )
+    judged = asyncio.run(judge_with_resources(target, date(2026, 11, 29), settings=settings))
+    results = {f.rule: f.result.value for f in judged.findings}
+    assert results["OPS-20/audit-logs-exported"] == "Pass"
+    assert results["OPS-22/advisor-recommendations"] == "Error"
+    assert set(judged.read_errors) == {"advisorRecommendations"}
+    status, reason, message = read_condition(target, judged.read_errors)
+    assert (status, reason) == (False, "Forbidden")
+    assert "advisorRecommendations (Forbidden)" in message
+    assert "Reader" in message
