@@ -76,6 +76,11 @@ STO_02 = _rule(
 )
 STO_04 = _rule("STO-04/volume-backups", "Persistent volumes are backed up", Severity.HIGH)
 STO_05 = _rule("STO-05/zone-redundant-disks", "Claims on multi-zone nodes use zone-redundant disks")
+WIN_08 = _rule(
+    "WIN-08/gmsa-credential-specs",
+    "Pods that use gMSA have the GMSACredentialSpec CRD to resolve it",
+    Severity.MEDIUM,
+)
 
 RULES: tuple[Rule, ...] = (
     APP_23,
@@ -98,6 +103,7 @@ RULES: tuple[Rule, ...] = (
     STO_02,
     STO_04,
     STO_05,
+    WIN_08,
 )
 
 # Kinds the evidence rules read, wherever they are (namespaced ones from every namespace).
@@ -265,6 +271,7 @@ ARCH_LABEL = "kubernetes.io/arch"
 SPOT_LABEL = "kubernetes.azure.com/scalesetpriority"
 IN_TREE = {"kubernetes.io/azure-disk", "kubernetes.io/azure-file"}
 DISK_DRIVER = "disk.csi.azure.com"
+GMSA_CRD = "gmsacredentialspecs.windows.k8s.io"
 
 
 def check_evidence(
@@ -293,6 +300,7 @@ def check_evidence(
         (STO_02, _attach_headroom),
         (STO_04, _backups),
         (STO_05, _zone_redundant),
+        (WIN_08, _gmsa),
     )
     findings: list[Finding] = []
     for rule, judge in judges:
@@ -686,4 +694,33 @@ def _backups(evidence: ClusterEvidence) -> list[Finding]:
         Result.FAIL,
         f"{len(claims)} claim(s) (e.g. {_claim_text(claims[0])}) but no backup tool (Velero, Azure "
         "Backup for AKS): their data is lost with the disk",
+    )
+
+
+def _gmsa_users(evidence: ClusterEvidence) -> list[str]:
+    users = []
+    for workload in evidence.workloads:
+        spec = as_dict(_template(workload).get("spec"))
+        contexts = [as_dict(spec.get("securityContext"))] + [
+            as_dict(as_dict(c).get("securityContext")) for c in as_list(spec.get("containers"))
+        ]
+        if any(as_dict(c.get("windowsOptions")).get("gmsaCredentialSpecName") for c in contexts):
+            users.append(f"{meta(workload).get('namespace')}/{meta(workload).get('name')}")
+    return users
+
+
+def _gmsa(evidence: ClusterEvidence) -> list[Finding]:
+    users = _gmsa_users(evidence)
+    if not users:
+        return []
+    if GMSA_CRD in evidence.crd_names:
+        return [
+            _on_cluster(WIN_08, (Result.PASS, f"gMSA pods ({', '.join(users[:3])}) and the CRD"))
+        ]
+    return _absent(
+        WIN_08,
+        evidence,
+        Result.FAIL,
+        f"pods name a gMSA credential spec ({', '.join(users[:3])}) but {GMSA_CRD} is not "
+        "installed: enable gMSA on the cluster (az aks update --enable-windows-gmsa)",
     )

@@ -93,6 +93,25 @@ def results(document: Any, rule: str) -> set[Result]:
         ),
         pytest.param("default.json", "OPS-31/event-grid-topic", Result.WARN, id="default-events"),
         pytest.param("default.json", "OPS-03/extensions-healthy", Result.WARN, id="default-no-ext"),
+        pytest.param("default.json", "OPS-12/flux-extension", Result.WARN, id="default-no-flux"),
+        pytest.param(
+            "default.json", "STO-04/backup-configured", Result.WARN, id="default-no-backup"
+        ),
+        pytest.param(
+            "default.json", "CTR-06/registry-not-public", Result.FAIL, id="default-open-acr"
+        ),
+        pytest.param(
+            "hardened.json", "CTR-01/registry-vulnerability-scanning", Result.PASS, id="hardened-va"
+        ),
+        pytest.param(
+            "hardened.json", "CTR-04/registry-quarantine", Result.PASS, id="hardened-quarantine"
+        ),
+        pytest.param(
+            "hardened.json", "OPS-22/advisor-recommendations", Result.PASS, id="hardened-advisor"
+        ),
+        pytest.param(
+            "hardened.json", "NET-10/registry-not-public", Result.PASS, id="hardened-private-acr"
+        ),
         pytest.param(
             "registry-without-geo-replication.json",
             "BCDR-09/registry-geo-replicated",
@@ -218,6 +237,18 @@ def test_cli_exits_2_only_without_a_managed_cluster(
     path.write_text(json.dumps({"kind": "AksChecklistBundle", "version": 1, "cluster": None}))
     code, _, _ = run_cli(capsys, str(path))
     assert code == 2
+
+
+def test_collect_refuses_a_malformed_target_before_reading_azure(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "bundle.json"
+    code, _, err = run_cli(
+        capsys, "collect", "--subscription", "nope", "-g", "rg", "-n", "aks", "-o", str(out)
+    )
+    assert code == 2
+    assert "is not a GUID" in err
+    assert not out.exists()
 
 
 def test_cli_fails_on_the_default_bundle(capsys: pytest.CaptureFixture[str]) -> None:

@@ -383,6 +383,28 @@ def test_volume_backups(objects: list[Obj], crds: tuple[str, ...], expected: Res
     assert result("STO-04/volume-backups", *objects, crds=crds) is expected
 
 
+GMSA_POD = deployment(
+    pod_spec_extra={
+        "nodeSelector": {"kubernetes.io/os": "windows"},
+        "securityContext": {"windowsOptions": {"gmsaCredentialSpecName": "webapp1"}},
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("objects", "crds", "expected"),
+    [
+        pytest.param([GMSA_POD], ("gmsacredentialspecs.windows.k8s.io",), Result.PASS, id="crd"),
+        pytest.param([GMSA_POD], (), Result.FAIL, id="no-crd"),
+        pytest.param([deployment()], (), None, id="no-gmsa-pods"),
+    ],
+)
+def test_gmsa_pods_need_the_credential_spec_crd(
+    objects: list[Obj], crds: tuple[str, ...], expected: Result | None
+) -> None:
+    assert result("WIN-08/gmsa-credential-specs", *objects, crds=crds) is expected
+
+
 def test_require_makes_an_evidence_advisory_strict() -> None:
     evidence = ClusterEvidence.of([], complete=True)
     settings = CheckSettings(required=frozenset({"OPS-12"}))
