@@ -103,7 +103,7 @@ class ArmReader:
             ) from error
         status = response.status_code
         if status >= 400:
-            raise _http_error(status, path, _arm_message(response))
+            raise http_error(status, path, _arm_message(response))
         body = response.json()
         if not isinstance(body, dict):
             raise ReadError(
@@ -135,7 +135,7 @@ def _arm_message(response: Any) -> str:
     return str(body)[:200]
 
 
-def _http_error(status: int, path: str, detail: str) -> ReadError:
+def http_error(status: int, path: str, detail: str) -> ReadError:
     if status == 403:
         return ReadError(
             f"Forbidden reading {path} ({detail}): give the identity the Reader role on the "
