@@ -60,6 +60,9 @@ class NamespaceReport:
     namespace: str
     status: dict[str, Any]
     item_counts: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
+    # Item -> every result its findings reached (Warn and Attested included): what the
+    # policy's per-category status needs, a few bytes per item, kept in compact reports.
+    item_results: Mapping[str, frozenset[Result]] = field(default_factory=dict)
     # (rule, severity, failed count) of every failing rule, for metrics and events.
     failures: tuple[tuple[str, str, int], ...] = ()
 
@@ -146,6 +149,7 @@ def namespace_report(
         namespace=namespace,
         status=status,
         item_counts={item: (row[0], row[1], row[2]) for item, row in items.items()},
+        item_results=item_results(findings),
         failures=tuple(
             (rule, group[0].severity.value, len(group))
             for (rule, result), group in sorted(groups.items())
@@ -306,6 +310,20 @@ def item_results(findings: Iterable[Finding]) -> dict[str, frozenset[Result]]:
     for finding in findings:
         seen[finding.item].add(finding.result)
     return {item: frozenset(results) for item, results in seen.items()}
+
+
+def merge_item_results(
+    reports: Iterable[NamespaceReport], *more: Iterable[Finding]
+) -> dict[str, frozenset[Result]]:
+    """Item results of every namespace report plus more findings (cluster, Azure, attestations)."""
+    merged: dict[str, set[Result]] = defaultdict(set)
+    for report in reports:
+        for item, results in report.item_results.items():
+            merged[item] |= results
+    for findings in more:
+        for item, results in item_results(findings).items():
+            merged[item] |= results
+    return {item: frozenset(results) for item, results in merged.items()}
 
 
 def item_state(verdict: str, results: Collection[Result]) -> str | None:

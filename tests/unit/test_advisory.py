@@ -21,7 +21,14 @@ from aks_checklist.policy import (
     attestation_findings,
     parse_spec,
 )
-from aks_checklist.report import category_status, item_results, item_state, score
+from aks_checklist.report import (
+    category_status,
+    item_results,
+    item_state,
+    merge_item_results,
+    namespace_report,
+    score,
+)
 from tests.unit.aks.builders import cluster
 
 TODAY = date(2026, 12, 1)
@@ -226,3 +233,26 @@ def test_crd_lets_only_non_strict_items_be_attested_with_an_expiry() -> None:
         i.id for i in load_catalog() if i.attestable
     ]
     assert set(attestation["required"]) == {"item", "by", "evidence", "expires"}
+
+
+def test_category_status_merges_namespace_reports_with_cluster_findings() -> None:
+    report = namespace_report(
+        "p",
+        "shop",
+        [finding("OPS-13/deployed-by-pipeline", Result.WARN)],
+        workloads=1,
+        baseline=None,
+    )
+    compact = report.compact()
+    assert compact.item_results == {"OPS-13": frozenset({Result.WARN})}
+    cluster = [finding("OPS-12/gitops-agent", Result.PASS)]
+    attested = attestation_findings(
+        [Attestation("OPS-14", "ops", "https://x.example/tools", date(2027, 1, 1))], TODAY
+    )
+    rows = {
+        r["category"]: r for r in category_status(merge_item_results([compact], cluster, attested))
+    }
+    operations = rows["Operations"]
+    assert operations["advisories"] == {"met": 1, "open": 1}
+    assert operations["attested"] == 1
+    assert operations["unattested"] == 0
