@@ -53,8 +53,9 @@ def test_the_checklist_table_has_every_category_with_catalog_and_status_counts()
     for category in CATALOG.categories():
         assert f"<strong>{category}</strong>" in table
     application = text(table.split("<tr>")[2])
-    # Application: 24 items, APP-01 and APP-12 judged: passed 12, failed 5, waived 1, score 70.
-    assert application.split()[:9] == ["Application", "24", "17", "7", "2", "12", "5", "1", "70"]
+    # Application: 24 items (20 automated, 4 manual), APP-01 and APP-12 judged: passed 12,
+    # failed 5, waived 1, score 70.
+    assert application.split()[:9] == ["Application", "24", "20", "4", "2", "12", "5", "1", "70"]
 
 
 def test_new_counters_in_the_status_become_columns() -> None:
