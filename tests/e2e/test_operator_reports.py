@@ -359,3 +359,32 @@ def test_score_drop_posts_an_event(
             )
 
         eventually(dropped, what="a ScoreDropped event")
+
+
+def test_the_policy_status_counts_each_category_with_its_attestations(
+    crds: Cluster, operator: OperatorProcess, selector_label: str
+) -> None:
+    name = f"p-{selector_label}"
+    attestations = [
+        {
+            "item": "BCDR-01",
+            "by": "sre@contoso.com",
+            "evidence": "https://wiki/dr",
+            "expires": "2099-06-01",
+        }
+    ]
+    with policy(crds, name, selector_label, enforcement="Audit", attestations=attestations):
+        create_namespace(crds, f"ns-{selector_label}", selector_label)
+
+        def bcdr_row() -> dict[str, Any] | None:
+            rows = crds.get_json("akspolicy", name).get("status", {}).get("categories") or []
+            return next((r for r in rows if r["category"] == "Bc Dr"), None)
+
+        row = eventually(bcdr_row, what="the Bc Dr row of status.categories")
+        assert row["attested"] == 1
+        assert row["unattested"] >= 1
+        rows = crds.get_json("akspolicy", name)["status"]["categories"]
+        assert len(rows) == 11
+        # Audit on an empty namespace: no quota, no LimitRange, strict failures.
+        resources = next(r for r in rows if r["category"] == "Resource Management")
+        assert resources["strict"]["failed"] >= 1

@@ -160,7 +160,7 @@ def test_a_quota_below_current_usage_is_blocked() -> None:
     result = plan(web, pods=pods, baseline={"resourceQuota": {"hard": {"requests.cpu": "500m"}}})
 
     assert result.state.resource_quota is State.BLOCKED
-    assert "requests.cpu: running Pods use 0.9" in result.state.blocked[0].reason
+    assert "requests.cpu: running Pods use 0.9 " in result.state.blocked[0].reason
 
 
 def test_a_quota_on_pods_below_the_running_count_is_blocked() -> None:
@@ -284,3 +284,22 @@ def test_a_report_patch_removes_a_blocked_list_that_no_longer_applies() -> None:
     }
     kept = {"baseline": {"blocked": [{"kind": "LimitRange"}]}}
     assert _with_removals(["baseline"], kept) == kept
+
+
+def test_a_quota_counts_what_running_pods_will_use_once_defaults_apply() -> None:
+    """Pods made before the user's LimitRange have no limits; recreated, each gets its default
+    (the API server fills a LimitRange's default from its max), which the quota must fit."""
+    theirs = {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": {"name": "team-limits"},
+        "spec": {"limits": [{"type": "Container", "max": {"cpu": "4"}, "default": {"cpu": "4"}}]},
+    }
+    web = deployment("web", replicas=5, containers=[requests_only("100m", "64Mi")])
+    pods = [pod(f"web-{i}", {"app": "web"}, "web", requests={"cpu": "100m"}) for i in range(5)]
+    hard = {"limits.cpu": "16", "requests.cpu": "8"}
+
+    result = plan(web, theirs, pods=pods, baseline={"resourceQuota": {"hard": hard}})
+
+    assert result.state.resource_quota is State.BLOCKED
+    assert "limits.cpu: running Pods use 20" in result.state.blocked[0].reason

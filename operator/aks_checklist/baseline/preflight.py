@@ -73,14 +73,24 @@ def _containers(pod_spec: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
                 yield container
 
 
-def pod_usage(pod_spec: Mapping[str, Any], section: str) -> dict[str, Decimal]:
-    """What a Pod counts against a quota: its containers' sum, or its largest init container."""
+def pod_usage(
+    pod_spec: Mapping[str, Any], section: str, defaults: Mapping[str, Decimal] | None = None
+) -> dict[str, Decimal]:
+    """What a Pod counts against a quota: its containers' sum, or its largest init container.
+
+    With ``defaults``, a container that sets none of a resource counts the default a
+    LimitRange would give it: what the Pod will use once its workload recreates it.
+    """
+
+    def of(container: Any) -> dict[str, Decimal]:
+        return {**(defaults or {}), **_resources(as_dict(container), section)}
+
     total: dict[str, Decimal] = {}
     for container in as_list(pod_spec.get("containers")):
-        for resource, amount in _resources(as_dict(container), section).items():
+        for resource, amount in of(container).items():
             total[resource] = total.get(resource, Decimal(0)) + amount
     for container in as_list(pod_spec.get("initContainers")):
-        for resource, amount in _resources(as_dict(container), section).items():
+        for resource, amount in of(container).items():
             total[resource] = max(total.get(resource, Decimal(0)), amount)
     return total
 
@@ -182,15 +192,19 @@ def quota_refusals(
         if target is None:
             continue
         section, resource = target
+        in_force = defaults.request if section == "requests" else defaults.limit
         used = sum(
-            (pod_usage(as_dict(p.get("spec")), section).get(resource, Decimal(0)) for p in live),
+            (
+                pod_usage(as_dict(p.get("spec")), section, in_force).get(resource, Decimal(0))
+                for p in live
+            ),
             Decimal(0),
         )
         if used > amount:
             reasons.append(
-                f"{key}: running Pods use {used.normalize():f}, quota {amount.normalize():f}"
+                f"{key}: running Pods use {used.normalize():f} (with the defaults in force), "
+                f"quota {amount.normalize():f}"
             )
-        in_force = defaults.request if section == "requests" else defaults.limit
         if resource in in_force:
             continue
         unset = [

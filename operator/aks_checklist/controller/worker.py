@@ -49,7 +49,9 @@ from aks_checklist.observability import RECONCILE_SECONDS
 from aks_checklist.policy import (
     Policy,
     PolicyError,
+    apply_attestations,
     apply_waivers,
+    attestation_findings,
     parse_policy,
     policy_selects_namespace,
 )
@@ -60,7 +62,9 @@ from aks_checklist.render.policyreport import (
 )
 from aks_checklist.report import (
     NamespaceReport,
+    category_status,
     cluster_results,
+    merge_item_results,
     namespace_report,
     policy_aggregate,
     status_digest,
@@ -265,7 +269,11 @@ class PolicyWorker:
         outcomes = await execute(self.state.writer, plan.actions, policy.name)
         self._record_writes(namespace, outcomes)
 
-        findings = apply_waivers(evaluate([snapshot], policy.checks), policy.waivers, today)
+        findings = apply_attestations(
+            apply_waivers(evaluate([snapshot], policy.checks), policy.waivers, today),
+            policy.attestations,
+            today,
+        )
         report = namespace_report(
             policy.name,
             namespace,
@@ -432,11 +440,13 @@ class PolicyWorker:
         findings = cluster_checks.check_cluster(
             cluster_checks.ClusterSnapshot(
                 version=self.server_version, nodes=nodes, addons=addons, today=today
-            )
+            ),
+            settings=policy.checks,  # checks.require makes advisory cluster items strict
         )
         storage_classes = view.cluster_objects({"StorageClass"})
         findings.extend(storage.check_cluster_objects(storage_classes, policy.checks))
         findings.extend(self.azure.current(policy.azure))
+        findings = apply_attestations(findings, policy.attestations, today)
         return [f for f in findings if policy.checks.enabled(f.rule)]
 
     def _azure_condition(self, policy: Policy) -> tuple[bool | None, str, str] | None:
@@ -475,6 +485,10 @@ class PolicyWorker:
         status: dict[str, Any] = {"observedGeneration": generation}
         status.update(policy_aggregate(self.reports.values()))
         status["cluster"] = cluster_results(self.cluster_findings)
+        attested = attestation_findings(policy.attestations, datetime.now(UTC).date())
+        status["categories"] = category_status(
+            merge_item_results(self.reports.values(), self.cluster_findings, attested)
+        )
         status["conditions"] = policy_conditions(
             current.get("conditions") or [], result, generation=generation, now=datetime.now(UTC)
         )
