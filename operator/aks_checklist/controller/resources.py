@@ -55,6 +55,8 @@ NAMESPACED = (
     Watched("networking.k8s.io", "v1", "ingresses", "Ingress"),
     Watched("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget"),
     Watched("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler"),
+    # MULTI-01 looks for a namespace's own RoleBinding; without it every namespace would warn.
+    Watched("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding"),
 )
 CLUSTER_SCOPED = (
     NODES,
