@@ -31,7 +31,16 @@ from aks_checklist.baseline.objects import (
     RESOURCE_QUOTA_NAME,
     pdb_name,
 )
-from aks_checklist.baseline.plan import Action, BaselineState, Plan, State, plan_namespace
+from aks_checklist.baseline.plan import (
+    Action,
+    BaselineState,
+    Outcome,
+    Plan,
+    State,
+    applied,
+    plan_namespace,
+)
+from aks_checklist.checks.engine import evaluate
 from aks_checklist.checks.snapshot import Snapshot, Workload
 from aks_checklist.policy import Policy, parse_policy, parse_spec
 from tests.unit.checks.builders import (
@@ -1246,3 +1255,40 @@ def test_a_long_named_workload_settles_without_further_writes() -> None:
     [action] = pdb_actions(first)
     assert len(action.name) <= 253
     assert second.actions == ()
+
+
+# --- the snapshot a pass reports on ------------------------------------------------------------
+
+
+def _quota_results(snapshot: Snapshot) -> set[str]:
+    return {f.result.value for f in evaluate([snapshot]) if f.rule == "RES-05/resource-quota"}
+
+
+def test_the_report_of_a_pass_judges_what_its_successful_writes_created() -> None:
+    """A quota created in this pass counts in this pass's report; one refused does not."""
+    snapshot = ns(deployment("web", replicas=3))
+    result = plan_namespace(make_policy(), snapshot, enforce=True)
+
+    after = applied(snapshot, [Outcome(action) for action in result.actions])
+
+    assert {o["kind"] for o in after.objects} >= {"ResourceQuota", "PodDisruptionBudget"}
+    assert _quota_results(snapshot) == {"Fail"}
+    assert _quota_results(after) == {"Pass"}
+    refused = [
+        Outcome(a, error="refused") if a.kind == "ResourceQuota" else Outcome(a)
+        for a in result.actions
+    ]
+    assert _quota_results(applied(snapshot, refused)) == {"Fail"}
+
+
+def test_a_successful_delete_leaves_the_object_out_of_the_report() -> None:
+    ours = _settled_live("LimitRange")
+    snapshot = ns(ours)
+    result = plan_namespace(make_policy({"limitRange": {"enabled": False}}), snapshot, enforce=True)
+    deletes = [a for a in result.actions if a.verb == "delete"]
+    assert [a.kind for a in deletes] == ["LimitRange"]
+
+    after = applied(snapshot, [Outcome(a) for a in deletes])
+
+    assert not any(o["kind"] == "LimitRange" for o in after.objects)
+    assert applied(snapshot, []) is snapshot

@@ -394,3 +394,26 @@ def settle(state: BaselineState, outcomes: Sequence[Outcome]) -> BaselineState:
         resource_quota=after("ResourceQuota", state.resource_quota),
         pdbs_covered=state.pdbs_covered - failed_pdbs,
     )
+
+
+def applied(snapshot: Snapshot, outcomes: Sequence[Outcome]) -> Snapshot:
+    """``snapshot`` as the pass's successful writes left it, for the report of the same pass.
+
+    Judging the objects as they were before the writes would report a just-created
+    quota as missing until its watch event came back and a second pass rewrote the
+    report; judging them as they are after, one pass writes one settled report.
+    """
+    written = {
+        (o.action.kind, o.action.name): o.action
+        for o in outcomes
+        if o.ok and (o.action.verb == "delete" or o.action.body is not None)
+    }
+    if not written:
+        return snapshot
+    kept = [
+        obj
+        for obj in snapshot.objects
+        if (str(obj.get("kind")), str(meta(obj).get("name"))) not in written
+    ]
+    kept += [a.body for a in written.values() if a.verb != "delete" and a.body is not None]
+    return dataclasses.replace(snapshot, objects=kept)

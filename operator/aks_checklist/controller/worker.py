@@ -28,7 +28,7 @@ import structlog
 from aks_checklist.baseline.kinds import BY_KIND
 from aks_checklist.baseline.marks import MANAGED_BY_LABEL, MANAGED_BY_VALUE, POLICY_ANNOTATION
 from aks_checklist.baseline.ownership import enforcing_policy, own_report, release_actions
-from aks_checklist.baseline.plan import Outcome, plan_namespace, settle
+from aks_checklist.baseline.plan import Outcome, applied, plan_namespace, settle
 from aks_checklist.baseline.preflight import Blocked
 from aks_checklist.checks import cluster as cluster_checks
 from aks_checklist.checks import storage
@@ -269,6 +269,7 @@ class PolicyWorker:
         outcomes = await execute(self.state.writer, plan.actions, policy.name)
         self._record_writes(namespace, outcomes)
 
+        snapshot = applied(snapshot, outcomes)
         findings = apply_attestations(
             apply_waivers(evaluate([snapshot], policy.checks), policy.waivers, today),
             policy.attestations,
@@ -290,6 +291,11 @@ class PolicyWorker:
         try:
             await self._write_report(view, policy, namespace, report, previous)
         except WriteError as error:
+            # The report on the cluster is still the previous one: so is what we compare with.
+            if previous is None:
+                del self.reports[namespace]
+            else:
+                self.reports[namespace] = previous
             self._retry(namespace, error.transient, str(error), error.retry_after)
 
     def _record_writes(self, namespace: str, outcomes: Iterable[Outcome]) -> None:
@@ -373,8 +379,9 @@ class PolicyWorker:
         )
         if live is not None and not labels_of(live).get(MANAGED_BY_LABEL):
             return  # someone else's object with our report's name: never touch it
+        uid = meta(live).get("uid") if live is not None else None
         if live is None:
-            await asyncio.to_thread(
+            uid = await asyncio.to_thread(
                 self.state.writer.create_report,
                 namespace,
                 policy.name,
@@ -389,7 +396,7 @@ class PolicyWorker:
             policy.name,
             _with_removals(live.get("statusKeys", ()) if live else (), report.status),
         )
-        self._announce_changes(namespace, policy.name, previous, report, live)
+        self._announce_changes(namespace, policy.name, previous, report, uid)
 
     def _announce_changes(
         self,
@@ -397,16 +404,16 @@ class PolicyWorker:
         policy: str,
         previous: NamespaceReport | None,
         report: NamespaceReport,
-        live: Obj | None,
+        uid: str | None,
     ) -> None:
         """Events when a namespace's score drops or a High rule starts failing."""
-        if previous is None or live is None:
+        if previous is None:
             return
         target = _body(
             {
                 "apiVersion": f"{GROUP}/{VERSION}",
                 "kind": "AksCompliance",
-                "metadata": {"name": policy, "namespace": namespace, "uid": meta(live).get("uid")},
+                "metadata": {"name": policy, "namespace": namespace, "uid": uid},
             }
         )
         if report.score < previous.score:

@@ -179,7 +179,8 @@ class Writer:
 
     def create_report(
         self, namespace: str, name: str, owner: dict[str, Any], labels: dict[str, str]
-    ) -> None:
+    ) -> str | None:
+        """Creates an empty report; returns its uid, or None when it already existed."""
         body = {
             "apiVersion": f"{GROUP}/{VERSION}",
             "kind": "AksCompliance",
@@ -191,9 +192,9 @@ class Writer:
             },
         }
 
-        def create() -> None:
+        def create() -> str | None:
             try:
-                self.custom.create_namespaced_custom_object(
+                created: Any = self.custom.create_namespaced_custom_object(
                     GROUP,
                     VERSION,
                     namespace,
@@ -202,12 +203,13 @@ class Writer:
                     field_manager=FIELD_MANAGER,
                 )
             except ApiException as error:
-                if (
-                    error.status != 409
-                ):  # created by an earlier pass whose event is still on its way
+                if error.status != 409:  # 409: an earlier pass made it, its event is on its way
                     raise
+                return None
+            return str(created["metadata"]["uid"])
 
-        self._call("AksCompliance", "create", namespace, name, create)
+        uid: str | None = self._call("AksCompliance", "create", namespace, name, create)
+        return uid
 
     def patch_report_status(self, namespace: str, name: str, status: dict[str, Any]) -> None:
         self._call(
