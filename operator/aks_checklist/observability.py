@@ -39,6 +39,15 @@ API_WRITES = Counter(
     "Write calls made to the Kubernetes API, by kind and verb.",
     ["kind", "verb"],
 )
+API_THROTTLED = Counter(
+    "aks_checklist_api_throttled_total",
+    "Writes the API server answered with 429 (Priority and Fairness or a rate limit).",
+)
+EVENT_LOOP_LAG = Histogram(
+    "aks_checklist_event_loop_lag_seconds",
+    "How late the event loop ran a timer: time spent blocked by work that did not yield.",
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 
 
 def configure_logging(*, json_logs: bool = True, level: int = logging.INFO) -> None:

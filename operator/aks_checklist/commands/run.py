@@ -11,6 +11,7 @@ from typing import Any
 
 OPERATOR_NAMESPACE_ENV = "POD_NAMESPACE"
 DEFAULT_OPERATOR_NAMESPACE = "aks-checklist-system"
+CONCURRENCY_ENV = "AKS_CHECKLIST_CONCURRENCY"
 
 
 def register(subparsers: Any) -> None:
@@ -49,6 +50,14 @@ def register(subparsers: Any) -> None:
         metavar="SECONDS",
         help="how long a replica's peering record counts as alive; a standby takes over at most "
         "this long after the active replica died (default 20; Kopf's own default is 60)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=int(os.environ.get(CONCURRENCY_ENV, "8")),
+        metavar="N",
+        help="namespaces a pass serves at once, each writing in order: the bound on parallel "
+        f"writes to the API server (default 8, or ${CONCURRENCY_ENV})",
     )
     parser.add_argument(
         "--liveness", metavar="URL", help="liveness endpoint, e.g. http://0.0.0.0:8080/healthz"
@@ -96,6 +105,7 @@ def handle(args: argparse.Namespace) -> int:
             operator_namespace=args.operator_namespace,
             watched_namespaces=tuple(args.namespace),
             peering_lifetime=args.peering_lifetime,
+            lanes=max(1, args.concurrency),
         ),
     )
     return 0

@@ -6,14 +6,17 @@ Importing this module registers the handlers on Kopf's default registry;
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import kopf
 import structlog
 
 from aks_checklist.checks.snapshot import meta
+from aks_checklist.controller.loop_lag import watch_lag
 from aks_checklist.controller.resources import (
     CLUSTER_SCOPED,
     NAMESPACED,
@@ -38,7 +41,7 @@ FINALIZER = "akschecklist.io/finalizer"
 
 
 @kopf.on.startup()
-def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
+async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> None:
     # Kopf keeps its bookkeeping in our own policy's status, never in annotations.
     settings.persistence.finalizer = FINALIZER
     settings.persistence.progress_storage = kopf.StatusProgressStorage(field="status.kopf.progress")
@@ -54,13 +57,27 @@ def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> Non
     settings.queueing.worker_limit = None
     # A standby takes over once the active replica's record expires: keep that short.
     settings.peering.lifetime = int(memo.get("peering_lifetime", 20))
-    api = api_client()
+    lanes = int(memo.get("lanes", 8))
+    # Each lane's writes run in a thread: enough threads and connections for every lane,
+    # plus the Azure read, the policy-report writes and the full pass's LISTs beside them.
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(lanes + 4, thread_name_prefix="aks-checklist"))
+    api = api_client(connections=lanes + 4)
     memo.state = OperatorState(
         writer=Writer(api),
         lister=Lister(api),
         operator_namespace=str(memo.get("operator_namespace", "")),
         watched_namespaces=tuple(memo.get("watched_namespaces", ())),
+        lanes=lanes,
     )
+    memo.lag_monitor = asyncio.create_task(watch_lag())
+
+
+@kopf.on.cleanup()
+async def stop_lag_monitor(memo: kopf.Memo, **_: Any) -> None:
+    monitor: asyncio.Task[None] | None = memo.get("lag_monitor")
+    if monitor is not None:
+        monitor.cancel()
 
 
 def _state(memo: kopf.Memo) -> OperatorState:

@@ -29,6 +29,8 @@ class OperatorState:
     policy_versions: dict[str, tuple[Any, bool]] = field(default_factory=dict)
     # uids the indexes still hold but the API server no longer has (see kube/lister.py).
     ghosts: frozenset[str] = frozenset()
+    # Namespaces a pass serves at once (controller/lanes.py): its bound on parallel writes.
+    lanes: int = 8
 
     def watches(self, namespace: str) -> bool:
         if not self.watched_namespaces:

@@ -40,6 +40,7 @@ from aks_checklist.controller.azure_refresh import AzureRefresh
 from aks_checklist.controller.backoff import Backoff
 from aks_checklist.controller.coalescer import PolicyQueue, Work
 from aks_checklist.controller.executor import execute
+from aks_checklist.controller.lanes import each
 from aks_checklist.controller.metrics import PolicyMetrics
 from aks_checklist.controller.policy_reports import PolicyReports
 from aks_checklist.controller.state import OperatorState
@@ -128,6 +129,12 @@ class PolicyWorker:
                 started = time.monotonic()
                 policy = await self.reconcile(body, view, work)
                 RECONCILE_SECONDS.labels(policy=self.name).observe(time.monotonic() - started)
+                log.debug(
+                    "Reconciled namespaces",
+                    policy=self.name,
+                    namespaces="all" if work.full else len(work.namespaces),
+                    seconds=round(time.monotonic() - started, 3),
+                )
                 if work.full:
                     self.queue.schedule_full(full_pass_interval(policy, datetime.now(UTC)))
         finally:
@@ -162,7 +169,8 @@ class PolicyWorker:
             for registry in (self.failures, self.rejected, self.retrying, self.blocked):
                 for gone in set(registry) - targets - {""}:
                     del registry[gone]
-        for namespace in sorted(t for t in targets if self.state.watches(t)):
+
+        async def serve(namespace: str) -> None:
             try:
                 await self._reconcile_namespace(
                     policy, policies, view, namespace, namespaces.get(namespace), today
@@ -174,7 +182,10 @@ class PolicyWorker:
                 log.exception(
                     "Failed to reconcile namespace", namespace=namespace, policy=self.name
                 )
-            await asyncio.sleep(0)  # let watch events and probes in between namespaces
+
+        await each(
+            sorted(t for t in targets if self.state.watches(t)), serve, lanes=self.state.lanes
+        )
         if work.cluster or work.full:
             try:
                 self.cluster_findings = await self._cluster_findings(

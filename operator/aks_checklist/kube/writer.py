@@ -20,12 +20,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
+import structlog
 import urllib3
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from aks_checklist.baseline.marks import FIELD_MANAGER
-from aks_checklist.observability import API_WRITES
+from aks_checklist.kube.throttle import Throttle
+from aks_checklist.observability import API_THROTTLED, API_WRITES
+
+log = structlog.get_logger("aks_checklist.writer")
 
 GROUP, VERSION = "akschecklist.io", "v1alpha1"
 REPORTS_GROUP, REPORTS_VERSION = "wgpolicyk8s.io", "v1alpha2"
@@ -72,7 +76,8 @@ def _reason(error: ApiException) -> str:
 
 
 class Writer:
-    def __init__(self, api: client.ApiClient) -> None:
+    def __init__(self, api: client.ApiClient, throttle: Throttle | None = None) -> None:
+        self.throttle = throttle or Throttle()
         self.core = client.CoreV1Api(api)
         self.networking = client.NetworkingV1Api(api)
         self.policy = client.PolicyV1Api(api)
@@ -89,18 +94,31 @@ class Writer:
         *,
         missing_ok: bool = False,
     ) -> Any:
+        self.throttle.wait()
         API_WRITES.labels(kind=kind, verb=verb).inc()
         try:
-            return call()
+            result = call()
         except ApiException as error:
             # 404 on delete: already gone, nothing to do.
             if missing_ok and error.status == 404:
                 return None
+            if error.status == 429:
+                held = self.throttle.rejected(_retry_after(error))
+                API_THROTTLED.inc()
+                log.warning(
+                    "Held writes after the API server throttled a request",
+                    kind=kind,
+                    namespace=namespace,
+                    name=name,
+                    seconds=round(held, 2),
+                )
             raise WriteError(
                 kind, namespace, name, error.status, _reason(error), _retry_after(error)
             ) from error
         except (OSError, urllib3.exceptions.HTTPError) as error:
             raise WriteError(kind, namespace, name, 0, str(error)) from error
+        self.throttle.accepted()
+        return result
 
     # -- baseline objects -------------------------------------------------------------------
 
