@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -78,8 +79,35 @@ def controlled(body: Mapping[str, Any]) -> bool:
     return any(owner.get("controller") for owner in owners)
 
 
+# kubectl's copy of the whole object as last applied: often the largest field, never judged.
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+SHORT = 64  # strings up to this length repeat across objects (keys, images, labels): shared
+
+
+def compact(value: Any) -> Any:
+    """A copy of ``value`` whose short strings are interned.
+
+    Every watch event is parsed on its own, so the same keys (``containers``,
+    ``imagePullPolicy``) and values (``TCP``, an image, a label) are separate
+    strings in every indexed object; interned, each exists once per process.
+    That is about a third of a slimmed Deployment's memory.
+    """
+    if isinstance(value, dict):
+        return {sys.intern(str(k)): compact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [compact(v) for v in value]
+    if isinstance(value, str) and len(value) <= SHORT:
+        return sys.intern(value)
+    return value
+
+
 def slim(body: Mapping[str, Any], watched: Watched) -> dict[str, Any]:
-    """The parts of an object the checks read; managedFields and most status are dropped."""
+    """What the checks read of an object, interned; most status and managedFields dropped."""
+    kept: dict[str, Any] = compact(_kept(body, watched))
+    return kept
+
+
+def _kept(body: Mapping[str, Any], watched: Watched) -> dict[str, Any]:
     metadata = body.get("metadata", {})
     if watched is POD_FOOTPRINTS:
         return footprint(body)
@@ -101,6 +129,14 @@ def slim(body: Mapping[str, Any], watched: Watched) -> dict[str, Any]:
             if key in metadata
         },
     }
+    managers = sorted({str(e.get("manager") or "") for e in metadata.get("managedFields") or ()})
+    if any(managers):  # OPS-13 reads only who wrote the object, not which fields
+        kept["metadata"]["managedFields"] = [{"manager": m} for m in managers if m]
+    annotations = kept["metadata"].get("annotations")
+    if isinstance(annotations, dict) and LAST_APPLIED in annotations:
+        kept["metadata"]["annotations"] = {
+            k: v for k, v in annotations.items() if k != LAST_APPLIED
+        }
     # Kinds keep their desired state in spec, except these few top-level fields.
     for key in (
         "spec",

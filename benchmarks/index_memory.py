@@ -1,0 +1,217 @@
+"""Bytes the operator's indexes hold per watched object and per namespace.
+
+Builds objects as the API server serves them (managedFields, status, kubectl's
+last-applied annotation, server defaults), one namespace of ``--apps``
+applications at a time (a Deployment, its Service, an HPA and two Pods each,
+plus a ServiceAccount and the baseline objects), and measures with
+tracemalloc what the index keeps of them: the whole parsed object (the
+ceiling: what an index without slimming would hold) and ``slim``'s result.
+
+    python benchmarks/index_memory.py --namespaces 200 --apps 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import tracemalloc
+from collections.abc import Callable
+from typing import Any
+
+from aks_checklist.controller.resources import (
+    CLUSTER_SCOPED,
+    LAST_APPLIED,
+    NAMESPACED,
+    POD_FOOTPRINTS,
+    Watched,
+    slim,
+)
+
+Obj = dict[str, Any]
+WATCHED: dict[str, Watched] = {w.kind: w for w in (*NAMESPACED, *CLUSTER_SCOPED)}
+
+
+def _served(obj: Obj, managers: tuple[str, ...] = ("kubectl-client-side-apply",)) -> Obj:
+    metadata = obj["metadata"]
+    metadata["uid"] = f"{abs(hash((obj['kind'], metadata['namespace'], metadata['name']))):036d}"
+    metadata["resourceVersion"] = "4711"
+    metadata["creationTimestamp"] = "2026-12-01T10:00:00Z"
+    metadata.setdefault("annotations", {})[LAST_APPLIED] = json.dumps(obj, sort_keys=True)
+    metadata["managedFields"] = [
+        {
+            "manager": manager,
+            "operation": "Update",
+            "apiVersion": obj["apiVersion"],
+            "time": "2026-12-01T10:00:00Z",
+            "fieldsType": "FieldsV1",
+            "fieldsV1": {"f:metadata": {"f:labels": {"f:app": {}}}, "f:spec": {"f:replicas": {}}},
+        }
+        for manager in managers
+    ]
+    return obj
+
+
+def _pod_spec(app: str) -> Obj:
+    return {
+        "serviceAccountName": app,
+        "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+        "containers": [
+            {
+                "name": "app",
+                "image": f"contoso.azurecr.io/shop/{app}:1.4.2",
+                "imagePullPolicy": "IfNotPresent",
+                "ports": [{"containerPort": 8080, "name": "http", "protocol": "TCP"}],
+                "env": [{"name": "LOG_LEVEL", "value": "info"}],
+                "resources": {
+                    "requests": {"cpu": "100m", "memory": "128Mi"},
+                    "limits": {"cpu": "500m", "memory": "256Mi"},
+                },
+                "readinessProbe": {"httpGet": {"path": "/ready", "port": "http"}},
+                "livenessProbe": {"httpGet": {"path": "/healthz", "port": "http"}},
+                "securityContext": {
+                    "allowPrivilegeEscalation": False,
+                    "readOnlyRootFilesystem": True,
+                    "capabilities": {"drop": ["ALL"]},
+                },
+                "terminationMessagePath": "/dev/termination-log",
+                "terminationMessagePolicy": "File",
+            }
+        ],
+        "restartPolicy": "Always",
+        "dnsPolicy": "ClusterFirst",
+        "schedulerName": "default-scheduler",
+        "terminationGracePeriodSeconds": 30,
+    }
+
+
+def namespace_objects(namespace: str, apps: int) -> list[Obj]:
+    objs: list[Obj] = []
+    for i in range(apps):
+        app = f"app-{i}"
+        labels = {"app.kubernetes.io/name": app, "app.kubernetes.io/part-of": namespace}
+        meta = {"name": app, "namespace": namespace, "labels": dict(labels)}
+        objs.append(
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": dict(meta, generation=1),
+                "spec": {
+                    "replicas": 2,
+                    "selector": {"matchLabels": dict(labels)},
+                    "template": {"metadata": {"labels": dict(labels)}, "spec": _pod_spec(app)},
+                    "strategy": {"type": "RollingUpdate"},
+                    "revisionHistoryLimit": 10,
+                    "progressDeadlineSeconds": 600,
+                },
+                "status": {"replicas": 2, "conditions": [{"type": "Available", "status": "True"}]},
+            }
+        )
+        objs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": dict(meta),
+                "spec": {"selector": dict(labels), "ports": [{"port": 80, "targetPort": 8080}]},
+            }
+        )
+        objs.append(
+            {
+                "apiVersion": "autoscaling/v2",
+                "kind": "HorizontalPodAutoscaler",
+                "metadata": dict(meta),
+                "spec": {
+                    "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": app},
+                    "minReplicas": 2,
+                    "maxReplicas": 5,
+                },
+            }
+        )
+        objs.append(
+            {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": dict(meta), "spec": {}}
+        )
+        for replica in range(2):
+            objs.append(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": {
+                        "name": f"{app}-7d9f8c6b5-{replica}",
+                        "namespace": namespace,
+                        "labels": dict(labels, **{"pod-template-hash": "7d9f8c6b5"}),
+                        "ownerReferences": [
+                            {
+                                "apiVersion": "apps/v1",
+                                "kind": "ReplicaSet",
+                                "name": f"{app}-7d9f8c6b5",
+                                "uid": "0" * 36,
+                                "controller": True,
+                            }
+                        ],
+                    },
+                    "spec": _pod_spec(app),
+                    "status": {"phase": "Running", "qosClass": "Burstable"},
+                }
+            )
+    return [_served(obj) for obj in objs]
+
+
+def held(make: Callable[[], list[Obj]]) -> tuple[int, int]:
+    """(bytes, objects) still allocated after ``make`` built its objects."""
+    gc.collect()
+    tracemalloc.start()
+    kept = make()
+    gc.collect()
+    size = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return size, len(kept)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--namespaces", type=int, default=200)
+    parser.add_argument("--apps", type=int, default=5, help="applications per namespace")
+    args = parser.parse_args()
+    wire = [
+        json.dumps(namespace_objects(f"ns-{n}", args.apps)).encode() for n in range(args.namespaces)
+    ]
+
+    def parsed() -> list[Obj]:  # each watch event is parsed on its own
+        return [obj for blob in wire for obj in json.loads(blob)]
+
+    def slimmed() -> list[Obj]:
+        kept = []
+        for blob in wire:
+            for obj in json.loads(blob):
+                watched = POD_FOOTPRINTS if obj["kind"] == "Pod" else WATCHED[obj["kind"]]
+                kept.append(slim(obj, watched))
+        return kept
+
+    ceiling, count = held(parsed)
+    ours, _ = held(slimmed)
+    per_kind = {}
+    for kind in ("Deployment", "Service", "HorizontalPodAutoscaler", "ServiceAccount", "Pod"):
+        sample = [o for o in json.loads(wire[0]) if o["kind"] == kind]
+        watched = POD_FOOTPRINTS if kind == "Pod" else WATCHED[kind]
+        size, n = held(lambda s=sample, w=watched: [slim(json.loads(json.dumps(o)), w) for o in s])
+        per_kind[kind] = size / n
+    wire_bytes = sum(len(blob) for blob in wire)
+    print(
+        f"namespaces: {args.namespaces} x {args.apps} apps, {count} objects, "
+        f"{wire_bytes / count:,.0f} B per object as JSON on the wire"
+    )
+    print(
+        f"parsed, unslimmed (ceiling): {ceiling / count:8,.0f} B per object, "
+        f"{ceiling / args.namespaces / 1024:7.1f} KiB per namespace"
+    )
+    print(
+        f"indexed (slim, interned):    {ours / count:8,.0f} B per object, "
+        f"{ours / args.namespaces / 1024:7.1f} KiB per namespace  "
+        f"({ours / ceiling:.2f}x the ceiling)"
+    )
+    for kind, size in per_kind.items():
+        print(f"  {kind:<24} {size:8,.0f} B")
+
+
+if __name__ == "__main__":
+    main()
