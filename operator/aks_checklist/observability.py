@@ -39,6 +39,12 @@ API_WRITES = Counter(
     "Write calls made to the Kubernetes API, by kind and verb.",
     ["kind", "verb"],
 )
+API_WRITE_SECONDS = Histogram(
+    "aks_checklist_api_write_duration_seconds",
+    "How long one write call to the Kubernetes API took, answered or not.",
+    ["verb"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 API_THROTTLED = Counter(
     "aks_checklist_api_throttled_total",
     "Writes the API server answered with 429 (Priority and Fairness or a rate limit).",

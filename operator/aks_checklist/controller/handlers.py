@@ -62,10 +62,12 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     # plus the Azure read, the policy-report writes and the full pass's LISTs beside them.
     loop = asyncio.get_running_loop()
     loop.set_default_executor(ThreadPoolExecutor(lanes + 4, thread_name_prefix="aks-checklist"))
-    api = api_client(connections=lanes + 4)
+    # Importing the client's API classes takes seconds of CPU: not on the event loop.
+    api = await asyncio.to_thread(api_client, connections=lanes + 4)
+    writer, lister = await asyncio.to_thread(lambda: (Writer(api), Lister(api)))
     memo.state = OperatorState(
-        writer=Writer(api),
-        lister=Lister(api),
+        writer=writer,
+        lister=lister,
         operator_namespace=str(memo.get("operator_namespace", "")),
         watched_namespaces=tuple(memo.get("watched_namespaces", ())),
         lanes=lanes,

@@ -27,7 +27,7 @@ from kubernetes.client.exceptions import ApiException
 
 from aks_checklist.baseline.marks import FIELD_MANAGER
 from aks_checklist.kube.throttle import Throttle
-from aks_checklist.observability import API_THROTTLED, API_WRITES
+from aks_checklist.observability import API_THROTTLED, API_WRITE_SECONDS, API_WRITES
 
 log = structlog.get_logger("aks_checklist.writer")
 
@@ -97,7 +97,8 @@ class Writer:
         self.throttle.wait()
         API_WRITES.labels(kind=kind, verb=verb).inc()
         try:
-            result = call()
+            with API_WRITE_SECONDS.labels(verb=verb).time():
+                result = call()
         except ApiException as error:
             # 404 on delete: already gone, nothing to do.
             if missing_ok and error.status == 404:
@@ -142,7 +143,7 @@ class Writer:
             "create",
             namespace,
             name,
-            lambda: create(namespace, body, field_manager=FIELD_MANAGER),
+            lambda: create(namespace, body, field_manager=FIELD_MANAGER, _preload_content=False),
         )
         return _uid(created)
 
@@ -159,7 +160,13 @@ class Writer:
             # force: the fields are ours (the label and the resourceVersion prove it), and
             # another manager's claim on them (a kubectl edit) is the drift being repaired.
             lambda: patch(
-                name, namespace, body, field_manager=FIELD_MANAGER, force=True, _content_type=APPLY
+                name,
+                namespace,
+                body,
+                field_manager=FIELD_MANAGER,
+                force=True,
+                _content_type=APPLY,
+                _preload_content=False,
             ),
         )
         return _uid(applied)
@@ -176,7 +183,7 @@ class Writer:
             "delete",
             namespace,
             name,
-            lambda: remove(name, namespace, body=options),
+            lambda: remove(name, namespace, body=options, _preload_content=False),
             missing_ok=True,
         )
 
@@ -187,7 +194,7 @@ class Writer:
             "StatefulSet": self.apps.read_namespaced_stateful_set,
         }[kind]
         try:
-            return _uid(read(name, namespace))
+            return _uid(read(name, namespace, _preload_content=False))
         except ApiException as error:
             if error.status == 404:
                 return None
@@ -371,6 +378,9 @@ def _where(body: dict[str, Any]) -> tuple[str, str, str]:
     return body["kind"], body["metadata"]["namespace"], body["metadata"]["name"]
 
 
-def _uid(obj: Any) -> str | None:
-    metadata = getattr(obj, "metadata", None)
-    return str(metadata.uid) if metadata is not None and metadata.uid else None
+def _uid(response: Any) -> str | None:
+    """The uid in a raw response: turning it into the client's typed models would cost
+    more CPU than the write itself, with the GIL held while the event loop waits."""
+    body = json.loads(response.data or b"{}")
+    uid = (body.get("metadata") or {}).get("uid") if isinstance(body, dict) else None
+    return str(uid) if uid else None
