@@ -23,17 +23,17 @@ class PolicyMetrics:
     def __init__(self, policy: str) -> None:
         self.policy = policy
         self._exported: dict[Gauge, set[tuple[str, ...]]] = {}
+        self._scores: dict[str, float] = {}  # the namespace scores exported, by namespace
 
     def export(self, reports: Mapping[str, NamespaceReport]) -> None:
+        self._export_scores(reports)
         values: dict[Gauge, dict[tuple[str, ...], float]] = {
-            NAMESPACE_SCORE: {},
             RULE_FAILURES: {},
             BASELINE_OBJECTS: {},
         }
         failures: Counter[tuple[str, str]] = Counter()
         states: Counter[tuple[str, str]] = Counter()
-        for namespace, report in reports.items():
-            values[NAMESPACE_SCORE][(self.policy, namespace)] = report.score
+        for report in reports.values():
             for rule, severity, count in report.failures:
                 failures[(rule, severity)] += count
             baseline = report.status.get("baseline", {})
@@ -50,9 +50,22 @@ class PolicyMetrics:
                 gauge.remove(*stale)
             self._exported[gauge] = set(series)
 
+    def _export_scores(self, reports: Mapping[str, NamespaceReport]) -> None:
+        """One series per namespace: only the changed ones are set, the gone ones removed."""
+        for namespace in set(self._scores) - set(reports):
+            NAMESPACE_SCORE.remove(self.policy, namespace)
+            del self._scores[namespace]
+        for namespace, report in reports.items():
+            if self._scores.get(namespace) != report.score:
+                NAMESPACE_SCORE.labels(self.policy, namespace).set(report.score)
+                self._scores[namespace] = report.score
+
     def clear(self) -> None:
         """Removes every series of this policy (its worker stopped)."""
         for gauge, series in self._exported.items():
             for labels in series:
                 gauge.remove(*labels)
         self._exported.clear()
+        for namespace in self._scores:
+            NAMESPACE_SCORE.remove(self.policy, namespace)
+        self._scores.clear()

@@ -199,7 +199,9 @@ class PolicyWorker:
             except Exception as error:  # same: report it, keep serving
                 self.failures[""] = f"cluster-scope checks: {error}"
                 log.exception("Failed to evaluate cluster-scope checks", policy=self.name)
-        self.metrics.export(self.reports)
+        # Summing every report is O(namespaces): in a thread, so the loop keeps answering
+        # probes and watches between the interpreter's switches instead of waiting it out.
+        await asyncio.to_thread(self.metrics.export, dict(self.reports))
         self._announce_pass()
         await self._write_policy_status(raw, policy)
         return policy
@@ -501,11 +503,11 @@ class PolicyWorker:
             policy_reports=self.policy_reports.condition(policy.policy_reports),
         )
         status: dict[str, Any] = {"observedGeneration": generation}
-        status.update(policy_aggregate(self.reports.values()))
-        status["cluster"] = cluster_results(self.cluster_findings)
         attested = attestation_findings(policy.attestations, datetime.now(UTC).date())
-        status["categories"] = category_status(
-            merge_item_results(self.reports.values(), self.cluster_findings, attested)
+        status.update(
+            await asyncio.to_thread(
+                _summaries, list(self.reports.values()), list(self.cluster_findings), attested
+            )
         )
         status["conditions"] = policy_conditions(
             current.get("conditions") or [], result, generation=generation, now=datetime.now(UTC)
@@ -555,6 +557,17 @@ def _ready(status: Mapping[str, Any]) -> tuple[bool, str, str] | None:
                 str(condition.get("message")),
             )
     return None
+
+
+def _summaries(
+    reports: list[NamespaceReport], cluster: list[Finding], attested: list[Finding]
+) -> dict[str, Any]:
+    """The policy status' sums over every namespace report (and cluster, attestations)."""
+    return {
+        **policy_aggregate(reports),
+        "cluster": cluster_results(cluster),
+        "categories": category_status(merge_item_results(reports, cluster, attested)),
+    }
 
 
 def _failing_high(report: NamespaceReport) -> set[str]:

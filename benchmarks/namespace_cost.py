@@ -1,13 +1,18 @@
-"""Bytes the operator's indexes hold per watched object and per namespace.
+"""What one namespace costs the operator: bytes in its indexes and CPU per pass.
 
 Builds objects as the API server serves them (managedFields, status, kubectl's
 last-applied annotation, server defaults), one namespace of ``--apps``
-applications at a time (a Deployment, its Service, an HPA and two Pods each,
-plus a ServiceAccount and the baseline objects), and measures with
-tracemalloc what the index keeps of them: the whole parsed object (the
-ceiling: what an index without slimming would hold) and ``slim``'s result.
+applications at a time (a Deployment, its Service, an HPA, a ServiceAccount
+and two Pods each), and measures:
 
-    python benchmarks/index_memory.py --namespaces 200 --apps 5
+- memory, with tracemalloc: what the indexes keep of them (``slim``), next
+  to the ceiling of keeping every object as parsed;
+- CPU of one namespace's pass, in process time: the plan (ownership and
+  preflight), every check, and the report, as the worker runs them; the
+  first pass over a namespace (nothing of ours exists yet) and a repeated one
+  (our baseline in place, nothing to write).
+
+    python benchmarks/namespace_cost.py --namespaces 200 --apps 5
 """
 
 from __future__ import annotations
@@ -15,10 +20,14 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import time
 import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
+from aks_checklist.baseline.plan import Outcome, applied, plan_namespace, settle
+from aks_checklist.checks.engine import evaluate
+from aks_checklist.checks.snapshot import Snapshot
 from aks_checklist.controller.resources import (
     CLUSTER_SCOPED,
     LAST_APPLIED,
@@ -27,6 +36,8 @@ from aks_checklist.controller.resources import (
     Watched,
     slim,
 )
+from aks_checklist.policy import Policy, parse_spec
+from aks_checklist.report import namespace_report
 
 Obj = dict[str, Any]
 WATCHED: dict[str, Watched] = {w.kind: w for w in (*NAMESPACED, *CLUSTER_SCOPED)}
@@ -195,6 +206,7 @@ def main() -> None:
         watched = POD_FOOTPRINTS if kind == "Pod" else WATCHED[kind]
         size, n = held(lambda s=sample, w=watched: [slim(json.loads(json.dumps(o)), w) for o in s])
         per_kind[kind] = size / n
+    first, again = pass_cpu(wire, parse_spec({"enforcement": "Enforce"}, name="bench"))
     wire_bytes = sum(len(blob) for blob in wire)
     print(
         f"namespaces: {args.namespaces} x {args.apps} apps, {count} objects, "
@@ -211,6 +223,48 @@ def main() -> None:
     )
     for kind, size in per_kind.items():
         print(f"  {kind:<24} {size:8,.0f} B")
+    print(
+        f"CPU of a first pass:         {first * 1000:8.2f} ms per namespace, "
+        f"{first * 1000 / args.apps:6.2f} ms per workload"
+    )
+    print(
+        f"CPU of a repeated pass:      {again * 1000:8.2f} ms per namespace, "
+        f"{again * 1000 / args.apps:6.2f} ms per workload"
+    )
+
+
+def pass_cpu(wire: list[bytes], policy: Policy) -> tuple[float, float]:
+    """Process seconds per namespace of a first pass and of a repeated, write-free one."""
+    namespaces = []
+    for blob in wire:
+        objs = json.loads(blob)
+        pods = [slim(o, POD_FOOTPRINTS) for o in objs if o["kind"] == "Pod"]
+        kept = [slim(o, WATCHED[o["kind"]]) for o in objs if o["kind"] != "Pod"]
+        name = kept[0]["metadata"]["namespace"]
+        namespaces.append((Snapshot(name, kept, complete=True), pods))
+
+    def one_pass(snapshot: Snapshot, pods: list[Obj]) -> Snapshot:
+        plan = plan_namespace(policy, snapshot, enforce=True, pods=pods)
+        outcomes = [Outcome(action) for action in plan.actions]
+        after = applied(snapshot, outcomes)
+        findings = evaluate([after], policy.checks)
+        namespace_report(
+            policy.name,
+            snapshot.namespace,
+            findings,
+            workloads=len(after.workloads),
+            baseline=settle(plan.state, outcomes).as_status(),
+        )
+        return after
+
+    started = time.process_time()
+    settled = [(one_pass(snapshot, pods), pods) for snapshot, pods in namespaces]
+    first = (time.process_time() - started) / len(namespaces)
+    started = time.process_time()
+    for snapshot, pods in settled:
+        one_pass(snapshot, pods)
+    again = (time.process_time() - started) / len(namespaces)
+    return first, again
 
 
 if __name__ == "__main__":
