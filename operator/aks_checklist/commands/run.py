@@ -56,8 +56,8 @@ def register(subparsers: Any) -> None:
         type=int,
         default=int(os.environ.get(CONCURRENCY_ENV, "8")),
         metavar="N",
-        help="namespaces a pass serves at once, each writing in order: the bound on parallel "
-        f"writes to the API server (default 8, or ${CONCURRENCY_ENV})",
+        help="namespaces a pass serves at once; at most twice as many writes are in flight "
+        f"(default 8, or ${CONCURRENCY_ENV})",
     )
     parser.add_argument(
         "--liveness", metavar="URL", help="liveness endpoint, e.g. http://0.0.0.0:8080/healthz"

@@ -1,11 +1,13 @@
-"""Carries out a plan's actions in order and says what each one did.
+"""Carries out a plan's actions and says what each one did.
 
-The plan decided; this module only writes. A failed write does not stop the
-ones after it (they are independent), and every outcome, good or bad, goes
-back to the caller, whose report and conditions are built from outcomes, not
-from intentions. Before a PodDisruptionBudget owned by a workload is created,
-the workload's uid is confirmed with the API server: a ghost left in an index
-would otherwise get a budget the garbage collector deletes again at once.
+The plan decided; this module only writes. A namespace's actions are
+independent of each other (each object is created, repaired or deleted on its
+own merits), so a few are in flight at once and a failed write stops none of
+the others. Every outcome, good or bad, goes back to the caller, whose report
+and conditions are built from outcomes, not from intentions. Before a
+PodDisruptionBudget owned by a workload is created, the workload's uid is
+confirmed with the API server: a ghost left in an index would otherwise get a
+budget the garbage collector deletes again at once.
 """
 
 from __future__ import annotations
@@ -18,44 +20,55 @@ import kopf
 import structlog
 
 from aks_checklist.baseline.plan import Action, Outcome
+from aks_checklist.controller.lanes import each
 from aks_checklist.kube.writer import WriteError, Writer
 
 log = structlog.get_logger("aks_checklist.executor")
 
 
+ACTIONS_AT_ONCE = 4  # a namespace's writes in flight together (its lane's share)
+
+
 async def execute(writer: Writer, actions: Sequence[Action], policy: str) -> list[Outcome]:
-    outcomes = []
-    for action in actions:
-        try:
-            uid = await asyncio.to_thread(_perform, writer, action)
-        except WriteError as error:
-            log.warning(
-                f"Failed to write {action.kind}",
-                namespace=action.namespace,
-                name=action.name,
-                verb=action.verb,
-                error=str(error),
-            )
-            outcomes.append(Outcome(action, str(error), error.transient, error.retry_after))
-            continue
-        except OwnerGoneError as gone:
-            outcomes.append(Outcome(action, str(gone), transient=True))
-            continue
-        outcomes.append(Outcome(action))
-        log.info(
-            f"{action.past_tense} {action.kind}",
+    """Every action's outcome, in the actions' order; the writes themselves overlap."""
+    outcomes: dict[int, Outcome] = {}
+
+    async def perform(numbered: tuple[int, Action]) -> None:
+        index, action = numbered
+        outcomes[index] = await _execute_one(writer, action, policy)
+
+    await each(enumerate(actions), perform, lanes=ACTIONS_AT_ONCE)
+    return [outcomes[index] for index in range(len(actions))]
+
+
+async def _execute_one(writer: Writer, action: Action, policy: str) -> Outcome:
+    try:
+        uid = await asyncio.to_thread(_perform, writer, action)
+    except WriteError as error:
+        log.warning(
+            f"Failed to write {action.kind}",
             namespace=action.namespace,
             name=action.name,
-            policy=policy,
-            reason=action.reason,
+            verb=action.verb,
+            error=str(error),
         )
-        if uid:
-            kopf.info(
-                _body(action, uid),
-                reason=action.past_tense,
-                message=f"{action.past_tense} by AksChecklistPolicy {policy}: {action.reason}",
-            )
-    return outcomes
+        return Outcome(action, str(error), error.transient, error.retry_after)
+    except OwnerGoneError as gone:
+        return Outcome(action, str(gone), transient=True)
+    log.info(
+        f"{action.past_tense} {action.kind}",
+        namespace=action.namespace,
+        name=action.name,
+        policy=policy,
+        reason=action.reason,
+    )
+    if uid:
+        kopf.info(
+            _body(action, uid),
+            reason=action.past_tense,
+            message=f"{action.past_tense} by AksChecklistPolicy {policy}: {action.reason}",
+        )
+    return Outcome(action)
 
 
 class OwnerGoneError(Exception):

@@ -58,12 +58,13 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     # A standby takes over once the active replica's record expires: keep that short.
     settings.peering.lifetime = int(memo.get("peering_lifetime", 20))
     lanes = int(memo.get("lanes", 8))
-    # Each lane's writes run in a thread: enough threads and connections for every lane,
-    # plus the Azure read, the policy-report writes and the full pass's LISTs beside them.
+    # Writes run in threads, one connection each: these threads bound the writes in flight
+    # (two per lane), with room for the Azure read and the full pass's LISTs beside them.
+    threads = 2 * lanes + 4
     loop = asyncio.get_running_loop()
-    loop.set_default_executor(ThreadPoolExecutor(lanes + 4, thread_name_prefix="aks-checklist"))
+    loop.set_default_executor(ThreadPoolExecutor(threads, thread_name_prefix="aks-checklist"))
     # Importing the client's API classes takes seconds of CPU: not on the event loop.
-    api = await asyncio.to_thread(api_client, connections=lanes + 4)
+    api = await asyncio.to_thread(api_client, connections=threads)
     writer, lister = await asyncio.to_thread(lambda: (Writer(api), Lister(api)))
     memo.state = OperatorState(
         writer=writer,
