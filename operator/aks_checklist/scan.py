@@ -21,7 +21,6 @@ A Dockerfile no builder would accept is a :class:`ScanError` naming the file and
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -430,6 +429,7 @@ def _place(finding: Finding) -> str:
 def object_digest(obj: dict[str, Any]) -> str:
     """The same digest for the same object written twice, whatever the key order."""
     import hashlib  # loading OpenSSL is a noticeable part of a small scan's start-up
+    import json
 
     text = json.dumps(obj, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import re
 from pathlib import Path
@@ -19,6 +20,7 @@ from aks_checklist.catalog import (
     load_catalog,
     parse_catalog,
 )
+from aks_checklist.catalog.compact import KINDS_MODULE, kinds_source
 from aks_checklist.checks.model import Severity
 from aks_checklist.checks.registry import all_rules
 
@@ -513,3 +515,24 @@ def test_parse_catalog_names_the_item_and_field_of_an_error(
 def test_parse_catalog_rejects_malformed_documents(data: Any, problem: str) -> None:
     with pytest.raises(CatalogError, match=re.escape(problem)):
         parse_catalog(data)
+
+
+def test_verdict_kinds_module_says_what_items_yaml_says() -> None:
+    """catalog/kinds.py, which scans read instead of parsing the catalog, is generated from it.
+
+    After an edit of items.yaml, ``python -m aks_checklist.catalog.compact`` rewrites it.
+    """
+    assert KINDS_MODULE.read_text(encoding="utf-8") == kinds_source(load_catalog())
+
+
+def test_verdict_kinds_module_text_follows_a_changed_verdict() -> None:
+    """The comparison above can fail: another verdict kind gives other text."""
+    catalog = load_catalog()
+    changed = Catalog(
+        tuple(
+            dataclasses.replace(item, verdict="advisory") if item.id == "APP-01" else item
+            for item in catalog
+        )
+    )
+    assert kinds_source(changed) != kinds_source(catalog)
+    assert '"APP-01": "advisory",' in kinds_source(changed)

@@ -9,21 +9,13 @@ letting a typo surface later as a missing rule or an empty report row.
 from __future__ import annotations
 
 import functools
-import importlib.resources
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final, Literal, cast, get_args
 
-import yaml
-
 from aks_checklist.checks.model import Severity
-
-try:
-    from yaml import CSafeLoader as _YamlLoader
-except ImportError:  # PyYAML built without libyaml: the pure-Python loader reads the same data.
-    from yaml import SafeLoader as _YamlLoader  # type: ignore[assignment]
 
 Automation = Literal["kubernetes", "aks", "both", "manual"]
 AUTOMATIONS: Final[tuple[Automation, ...]] = get_args(Automation)
@@ -160,9 +152,20 @@ class Catalog:
 @functools.cache
 def load_catalog() -> Catalog:
     """The packaged catalog, validated and complete (every item of every category)."""
+    # Imported here: a scan imports this package for its verdict kinds (catalog.kinds) only,
+    # and importlib.resources alone (zipfile, pathlib, tempfile) was a tenth of its start-up.
+    import importlib.resources
+
+    import yaml
+
+    try:
+        from yaml import CSafeLoader as YamlLoader
+    except ImportError:  # PyYAML built without libyaml: the pure-Python loader reads the same.
+        from yaml import SafeLoader as YamlLoader  # type: ignore[assignment]
+
     text = importlib.resources.files(__package__).joinpath(_RESOURCE).read_text(encoding="utf-8")
     try:
-        data = yaml.load(text, Loader=_YamlLoader)  # _YamlLoader is a safe loader
+        data = yaml.load(text, Loader=YamlLoader)  # YamlLoader is a safe loader
     except yaml.YAMLError as error:
         raise CatalogError(f"{_RESOURCE} is not valid YAML: {error}") from error
     catalog = parse_catalog(data)

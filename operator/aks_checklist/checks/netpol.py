@@ -23,12 +23,14 @@ lookup only evaluates selectors that can possibly match.
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from aks_checklist.checks.snapshot import Obj, as_dict, as_list, meta, selector_matches
+
+if TYPE_CHECKING:
+    from ipaddress import IPv4Address, IPv6Address
 
 INGRESS = "Ingress"
 EGRESS = "Egress"
@@ -173,6 +175,8 @@ def _rule_reaches_address(rule: Mapping[str, Any], address: str) -> bool:
     peers = as_list(rule.get("to"))
     if not peers:
         return True
+    import ipaddress  # only egress rules with ipBlocks get here; a small scan never does
+
     target = ipaddress.ip_address(address)
     for peer in peers:
         block = as_dict(as_dict(peer).get("ipBlock"))
@@ -185,7 +189,9 @@ def _rule_reaches_address(rule: Mapping[str, Any], address: str) -> bool:
     return False
 
 
-def _in_cidr(address: ipaddress.IPv4Address | ipaddress.IPv6Address, cidr: Any) -> bool:
+def _in_cidr(address: IPv4Address | IPv6Address, cidr: Any) -> bool:
+    import ipaddress
+
     try:
         network = ipaddress.ip_network(str(cidr), strict=False)
     except ValueError:

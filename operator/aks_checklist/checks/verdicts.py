@@ -22,20 +22,29 @@ import dataclasses
 import functools
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from aks_checklist.catalog.loader import Verdict, load_catalog
+from aks_checklist.catalog.kinds import CONFLICTS, VERDICTS
 from aks_checklist.checks.model import Finding, Result
+
+if TYPE_CHECKING:
+    from aks_checklist.catalog.loader import Verdict
 
 
 @functools.cache
 def verdicts() -> Mapping[str, Verdict]:
-    """Item ID -> its verdict kind, from the packaged catalog."""
-    return MappingProxyType({item.id: item.verdict for item in load_catalog()})
+    """Item ID -> its verdict kind, from the packaged catalog.
+
+    Read from :mod:`aks_checklist.catalog.kinds`, the catalog's verdict kinds written
+    out as Python (a test keeps it equal to ``items.yaml``), so judging findings never
+    parses the catalog.
+    """
+    return MappingProxyType(VERDICTS)
 
 
 @functools.cache
 def _conflicts() -> Mapping[str, tuple[str, ...]]:
-    return MappingProxyType({item.id: item.conflicts_with for item in load_catalog()})
+    return MappingProxyType(CONFLICTS)
 
 
 def apply_requirements(findings: Iterable[Finding], required: frozenset[str]) -> list[Finding]:

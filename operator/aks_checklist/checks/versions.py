@@ -10,16 +10,16 @@ in-cluster checks call :func:`is_supported`.
 
 from __future__ import annotations
 
-import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _VERSION = re.compile(r"^\s*v?(\d+)\.(\d+)(?:[.\-+].*)?\s*$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -97,6 +97,12 @@ class SupportWindow:
         return f"{minor_label(self.minors[0])}-{minor_label(self.minors[-1])}"
 
 
+def _days_in_month(year: int, month: int) -> int:
+    # The first of the next month minus a day: the calendar module (and locale) is not needed.
+    following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return (following - timedelta(days=1)).day
+
+
 def _month_or_day(value: Any, field: str, *, end: bool) -> date | None:
     """``YYYY-MM`` -> first (or, with ``end``, last) day of that month; ``YYYY-MM-DD`` as is."""
     if value is None:
@@ -109,7 +115,7 @@ def _month_or_day(value: Any, field: str, *, end: bool) -> date | None:
         year, number = int(month.group(1)), int(month.group(2))
         if not 1 <= number <= 12:
             raise VersionTableError(f"{field}: {text!r} is not a month")
-        day = calendar.monthrange(year, number)[1] if end else 1
+        day = _days_in_month(year, number) if end else 1
         return date(year, number, day)
     try:
         return date.fromisoformat(text)
@@ -168,6 +174,9 @@ def load_version_table(path: Path | None = None) -> VersionTable:
 
 @lru_cache(maxsize=1)
 def _packaged_table() -> VersionTable:
+    # Imported here: most scans judge no Node, and importlib.resources costs a small scan ~10 ms.
+    from importlib import resources
+
     source = resources.files("aks_checklist").joinpath("data/kubernetes_versions.yaml")
     return _read(source.read_text(encoding="utf-8"), "data/kubernetes_versions.yaml")
 

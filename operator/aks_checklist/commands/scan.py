@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import shutil
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -154,6 +153,8 @@ def table_width(stream: object) -> int:
     isatty = getattr(stream, "isatty", None)
     if not (isatty and isatty()):
         return DEFAULT_WIDTH
+    import shutil  # with bz2, lzma and zlib: only worth importing for a terminal
+
     return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
 
 

@@ -18,7 +18,6 @@ indented), so counting markers is both exact and cheap.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -126,6 +125,8 @@ def parse_documents(
 ) -> list[Document]:
     """The documents of a YAML stream or a JSON file; unparsable ones become errors."""
     if as_json:
+        import json  # most scans read YAML only
+
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
