@@ -45,7 +45,7 @@ from aks_checklist.sources.documents import (
 )
 
 if TYPE_CHECKING:
-    from aks_checklist.policy import Waiver
+    from aks_checklist.policy import Attestation, Waiver
 
 __all__ = [
     "KUSTOMIZE_MODES",
@@ -162,6 +162,7 @@ def scan(
     namespace: str | None = None,
     settings: CheckSettings | None = None,
     waivers: Sequence[Waiver] = (),
+    attestations: Sequence[Attestation] = (),
     today: date | None = None,
     stdin: TextIO | None = None,
     kustomize: str = "auto",
@@ -171,6 +172,7 @@ def scan(
     """Loads manifests, renders and Dockerfiles and judges them; findings carry their source.
 
     ``objects_count`` counts the Kubernetes objects and the Dockerfiles judged.
+    Waivers, then attestations, apply as the operator applies them (see :func:`_attested`).
     """
     loaded = gather(
         paths, stdin=stdin, kustomize=kustomize, helm_values=helm_values, namespace=namespace
@@ -202,7 +204,7 @@ def scan(
         loaded.dockerfiles, settings=settings, waivers=waivers, today=today
     )
     return ScanResult(
-        findings=findings + docker_findings,
+        findings=_attested(findings + docker_findings, attestations, settings, today),
         errors=loaded.errors + stdin_errors + engine_errors + docker_errors,
         objects_count=len(loaded.objects) + judged,
         warnings=loaded.warnings,
@@ -300,6 +302,31 @@ def _waived(
     from aks_checklist.policy import apply_waivers
 
     return apply_waivers(findings, waivers, today or date.today())
+
+
+def _attested(
+    findings: list[Finding],
+    attestations: Sequence[Attestation],
+    settings: CheckSettings | None,
+    today: date | None,
+) -> list[Finding]:
+    """A policy's ``spec.attestations`` applied to the judged findings, as the operator does.
+
+    A Warn of an attested advisory item becomes Attested (a lapsed attestation leaves
+    the Warn and says when it expired); an attestation-only item, which no rule judges,
+    gets one finding of its own, Attested or, once lapsed, Warn. Items the policy
+    disables stay silent.
+    """
+    if not attestations:
+        return findings
+    from aks_checklist.policy import apply_attestations, attestation_findings
+
+    day = today or date.today()
+    enabled = (settings or CheckSettings()).enabled
+    vouched = [
+        finding for finding in attestation_findings(attestations, day) if enabled(finding.rule)
+    ]
+    return apply_attestations(findings, attestations, day) + vouched
 
 
 def _copies(

@@ -325,6 +325,104 @@ def test_policy_with_expired_waiver_still_fails(
     assert memory["message"].endswith("waiver expired on 2020-01-01")
 
 
+def attestation(item: str, expires: str) -> dict[str, str]:
+    return {
+        "item": item,
+        "by": "Dana (platform team)",
+        "evidence": "https://wiki.example.com/aks/" + item.lower(),
+        "expires": expires,
+    }
+
+
+def test_policy_attestations_make_advisory_and_attestation_items_attested(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An attested advisory Warn reads Attested; an attestation-only item gets its own row."""
+    _, before = run_json(capsys, API)
+    assert results_for(before, "api")["OPS-16/recommended-labels"]["result"] == "Warn"
+    assert not [r for r in before["results"] if r["item"] == "BCDR-01"]
+    policy = write_policy(
+        tmp_path,
+        {
+            "attestations": [
+                attestation("OPS-16", "2099-12-31"),
+                attestation("BCDR-01", "2099-12-31"),
+            ]
+        },
+    )
+    code, after = run_json(capsys, "--policy", policy, API)
+    assert code == 1  # attestations never hide a Fail
+    labels = results_for(after, "api")["OPS-16/recommended-labels"]
+    assert labels["result"] == "Attested"
+    assert labels["message"].endswith(
+        "; attested by Dana (platform team) (evidence: https://wiki.example.com/aks/ops-16) "
+        "until 2099-12-31"
+    )
+    (backup,) = [r for r in after["results"] if r["item"] == "BCDR-01"]
+    assert (backup["result"], backup["object"], backup["file"]) == ("Attested", None, None)
+    # What is not attested is untouched: another advisory still warns.
+    assert results_for(after, "api")["CSEC-14/private-registry"]["result"] == "Warn"
+    assert after["summary"]["results"]["Attested"] == 2
+    assert after["summary"]["results"]["Warn"] == before["summary"]["results"]["Warn"] - 1
+    assert after["summary"]["results"]["Fail"] == before["summary"]["results"]["Fail"]
+
+
+def test_policy_expired_attestations_lapse(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Past its expiry an attestation no longer counts, and the Warn says when it lapsed."""
+    policy = write_policy(
+        tmp_path,
+        {
+            "attestations": [
+                attestation("OPS-16", "2020-01-01"),
+                attestation("BCDR-01", "2020-01-01"),
+            ]
+        },
+    )
+    _, report = run_json(capsys, "--policy", policy, API)
+    labels = results_for(report, "api")["OPS-16/recommended-labels"]
+    assert labels["result"] == "Warn"
+    assert labels["message"].endswith("; attestation expired on 2020-01-01")
+    (backup,) = [r for r in report["results"] if r["item"] == "BCDR-01"]
+    assert backup["result"] == "Warn"
+    assert backup["message"].startswith(
+        "attestation by Dana (platform team) expired on 2020-01-01: renew it once"
+    )
+    assert report["summary"]["results"]["Attested"] == 0
+
+
+def test_policy_attestations_leave_waivers_fails_and_disabled_items_alone(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A waived Warn stays Waived, a required advisory's Fail stays Fail, a disabled item silent."""
+    policy = write_policy(
+        tmp_path,
+        {
+            "checks": {"disabled": ["BCDR-01"], "require": ["CSEC-14"]},
+            "waivers": [{"rule": "OPS-16", "name": "api", "reason": "labels come with v2"}],
+            "attestations": [
+                attestation("OPS-16", "2099-12-31"),
+                attestation("CSEC-14", "2099-12-31"),
+                attestation("BCDR-01", "2099-12-31"),
+            ],
+        },
+    )
+    _, report = run_json(capsys, "--policy", policy, API)
+    found = results_for(report, "api")
+    assert found["OPS-16/recommended-labels"]["result"] == "Waived"
+    assert found["CSEC-14/private-registry"]["result"] == "Fail"
+    assert not [r for r in report["results"] if r["item"] == "BCDR-01"]
+    assert report["summary"]["results"]["Attested"] == 0
+
+
+def test_table_counts_attested_findings(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    policy = write_policy(tmp_path, {"attestations": [attestation("BCDR-01", "2099-12-31")]})
+    _, out, _ = run(capsys, "--policy", policy, GOOD)
+    assert "ATTESTED" in out
+    assert ", 1 attested, " in out.splitlines()[-1]
+
+
 def test_policy_allowed_registries_apply(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -345,6 +443,17 @@ def test_policy_allowed_registries_apply(
             id="invalid-field",
         ),
         pytest.param({"kind": "ConfigMap"}, "no AksChecklistPolicy in the file", id="no-policy"),
+        pytest.param(
+            {"spec": {"attestations": [attestation("APP-01", "2099-12-31")]}},
+            "spec.attestations[0].item: APP-01 is strict: its rules judge it, only advisory, "
+            "conflicting or attestation items can be attested",
+            id="attested-strict-item",
+        ),
+        pytest.param(
+            {"spec": {"attestations": [{**attestation("BCDR-01", "2099-12-31"), "expires": None}]}},
+            'spec.attestations[0].expires: is required: the last day it holds, like "2027-06-01"',
+            id="attestation-without-expiry",
+        ),
     ],
 )
 def test_invalid_policy_exits_2_naming_file_and_field(

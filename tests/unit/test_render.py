@@ -270,8 +270,8 @@ def test_table_reports_unreadable_inputs_with_document_index() -> None:
 def test_table_summary_counts_results_and_severities() -> None:
     text = render(FINDINGS, ERRORS, fmt="table", show_passed=False, color=False, objects=9)
     assert text.splitlines()[-1] == (
-        "9 objects: 3 failed (High 1, Medium 1, Low 1), 1 warned, 1 waived, 1 passed, "
-        "1 not applicable, 1 not evaluable; 1 error"
+        "9 objects: 3 failed (High 1, Medium 1, Low 1), 1 warned, 1 waived, 0 attested, "
+        "1 passed, 1 not applicable, 1 not evaluable; 1 error"
     )
 
 

@@ -22,7 +22,7 @@ from aks_checklist.render import DEFAULT_WIDTH, EXIT_ERRORS, exit_code, render
 from aks_checklist.scan import KUSTOMIZE_MODES, STDIN, scan
 
 if TYPE_CHECKING:
-    from aks_checklist.policy import Policy, Waiver
+    from aks_checklist.policy import Attestation, Policy, Waiver
 
 
 def register(subparsers: Any) -> None:
@@ -49,7 +49,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--policy",
         metavar="FILE",
-        help="an AksChecklistPolicy whose checks and waivers apply to the scan",
+        help="an AksChecklistPolicy whose checks, waivers and attestations apply to the scan",
     )
     parser.add_argument(
         "--namespace",
@@ -89,6 +89,7 @@ def register(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     settings = CheckSettings()
     waivers: tuple[Waiver, ...] = ()
+    attestations: tuple[Attestation, ...] = ()
     if args.policy:
         # Imported only with --policy: parsing a policy is most of what that module holds.
         from aks_checklist.policy import PolicyError
@@ -98,7 +99,7 @@ def handle(args: argparse.Namespace) -> int:
         except (OSError, PolicyError, yaml.YAMLError, ValueError) as exc:
             print(f"aks-checklist scan: policy {args.policy}: {_reason(exc)}", file=sys.stderr)
             return EXIT_ERRORS
-        settings, waivers = policy.checks, policy.waivers
+        settings, waivers, attestations = policy.checks, policy.waivers, policy.attestations
     if args.paths.count(STDIN) > 1:
         print("aks-checklist scan: - (stdin) can be given only once", file=sys.stderr)
         return EXIT_ERRORS
@@ -112,6 +113,7 @@ def handle(args: argparse.Namespace) -> int:
             namespace=args.namespace,
             settings=settings,
             waivers=waivers,
+            attestations=attestations,
             kustomize=args.kustomize,
             helm_values=args.helm_values,
             dedupe=args.dedupe,

@@ -145,6 +145,7 @@ def summary_line(counts: Counts) -> str:
         f"{results[Result.FAIL]} failed ({failed})",
         f"{results[Result.WARN]} warned",
         f"{results[Result.WAIVED]} waived",
+        f"{results[Result.ATTESTED]} attested",
         f"{results[Result.PASS]} passed",
         f"{results[Result.NOT_APPLICABLE]} not applicable",
         f"{results[Result.ERROR]} not evaluable",
