@@ -9,9 +9,6 @@ cheap early exits.
 
 Figures, each next to a ceiling measured in the same run on the same machine
 (no assertions; the machine's load moves every figure, the ratios much less):
-- startup: ``aks-checklist scan`` on one small file, against ``python -c pass``
-  and ``python -c 'import yaml'`` (nothing in Python reading YAML can start
-  faster than the second);
 - engine: workloads and objects judged per second, in this process (one core),
   from parsed objects to findings;
 - CLI: ``python -m aks_checklist scan --format json DIR`` in a subprocess over the
@@ -19,7 +16,7 @@ Figures, each next to a ceiling measured in the same run on the same machine
   reads and parses the same files with PyYAML's C loader.
 
 Each subprocess figure is the median of ``--runs`` runs (wall and CPU seconds).
-Targets (issue 13): one small file <= 0.08 s, 10,000 objects <= 2 s.
+Start-up, and issue 13's targets next to their floors: ``scan_startup.py``.
 
     python benchmarks/scan_throughput.py --count 2000
 """
@@ -36,7 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -192,9 +188,6 @@ def bench_engine(apps: list[list[dict[str, Any]]], rounds: int) -> tuple[float, 
     return best_wall, best_cpu, findings
 
 
-SMALL_FILE = (
-    Path(__file__).resolve().parents[1] / "tests/unit/fixtures/manifests/good/checkout.yaml"
-)
 PARSE_ONLY = """
 import os, sys, yaml
 loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -203,6 +196,16 @@ for root, _, files in os.walk(sys.argv[1]):
         with open(os.path.join(root, name), encoding="utf-8") as handle:
             list(yaml.load_all(handle.read(), Loader=loader))
 """
+
+
+def write_apps(apps: list[list[dict[str, Any]]], root: str) -> None:
+    """One YAML file per app, in a directory per namespace, as a repository would hold them."""
+    for app in apps:
+        directory = os.path.join(root, app[0]["metadata"]["namespace"])
+        os.makedirs(directory, exist_ok=True)
+        path = os.path.join(directory, f"{app[0]['metadata']['name']}.yaml")
+        with open(path, "w", encoding="utf-8") as handle:
+            yaml.dump_all(app, handle, Dumper=Dumper, sort_keys=False)
 
 
 def timed(command: list[str], runs: int) -> tuple[float, float, int]:
@@ -225,33 +228,11 @@ def timed(command: list[str], runs: int) -> tuple[float, float, int]:
     return statistics.median(walls), statistics.median(cpus), code
 
 
-def bench_startup(runs: int) -> None:
-    python = sys.executable
-    scan_wall, scan_cpu, code = timed(
-        [python, "-m", "aks_checklist", "scan", str(SMALL_FILE)], runs
-    )
-    pass_wall, pass_cpu, _ = timed([python, "-c", "pass"], runs)
-    yaml_wall, yaml_cpu, _ = timed([python, "-c", "import yaml"], runs)
-    print(
-        f"startup: scan of one small file {scan_wall:.3f} s wall, {scan_cpu:.3f} s CPU "
-        f"(exit {code}); ceilings: python -c pass {pass_wall:.3f} s / {pass_cpu:.3f} s, "
-        f"python -c 'import yaml' {yaml_wall:.3f} s / {yaml_cpu:.3f} s; "
-        f"scan = {scan_wall / yaml_wall:.2f}x import yaml (wall), "
-        f"{scan_cpu / yaml_cpu:.2f}x (CPU)"
-    )
-
-
 def bench_cli(apps: list[list[dict[str, Any]]], runs: int) -> None:
     """``aks-checklist scan`` over the apps written one file per app, next to parsing alone."""
     objects = sum(len(app) for app in apps)
     with tempfile.TemporaryDirectory(prefix="aks-checklist-bench-") as root:
-        for app in apps:
-            namespace = app[0]["metadata"]["namespace"]
-            directory = os.path.join(root, namespace)
-            os.makedirs(directory, exist_ok=True)
-            path = os.path.join(directory, f"{app[0]['metadata']['name']}.yaml")
-            with open(path, "w", encoding="utf-8") as handle:
-                yaml.dump_all(app, handle, Dumper=Dumper, sort_keys=False)
+        write_apps(apps, root)
         scan = [sys.executable, "-m", "aks_checklist", "scan", "--format", "json", root]
         wall, cpu, code = timed(scan, runs)
         parse_wall, parse_cpu, _ = timed([sys.executable, "-c", PARSE_ONLY, root], runs)
@@ -292,7 +273,6 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.count / cpu:,.0f} workloads per CPU-second)"
     )
     if not args.no_cli:
-        bench_startup(args.runs)
         bench_cli(apps, args.runs)
     return 0
 
