@@ -46,6 +46,25 @@ from datetime import date
 from typing import Any
 
 from aks_checklist.checks import podspec
+from aks_checklist.checks.addons import (
+    AZURE_KEY_VAULT_PROVIDER,
+    AZURE_POLICY_ADDON,
+    CLUSTER_REF,
+    CONTAINER_INSIGHTS,
+    DASHBOARD_APP,
+    DEFENDER_SENSOR,
+    ERASER,
+    GATEKEEPER,
+    KEDA_OPERATOR,
+    LOG_AGENTS,
+    MANAGED_PROMETHEUS,
+    PROMETHEUS,
+    SECRETS_STORE_DRIVER,
+    ZONE_LABELS,
+    AddonSignature,
+    availability_zone,
+    node_name,
+)
 from aks_checklist.checks.engine import CheckSettings
 from aks_checklist.checks.model import Finding, ObjectRef, Result, Rule, Severity
 from aks_checklist.checks.snapshot import as_dict, labels_of, meta
@@ -183,8 +202,6 @@ ADDON_NAMESPACES: tuple[str, ...] = (
 )
 ADDON_KINDS = frozenset({"Deployment", "DaemonSet", "StatefulSet"})
 
-CLUSTER_REF = ObjectRef(api_version="v1", kind="Cluster", namespace=None, name="cluster")
-
 
 @dataclass(frozen=True, slots=True)
 class ClusterSnapshot:
@@ -260,7 +277,6 @@ def check_cluster(
 MODE_LABEL = "kubernetes.azure.com/mode"
 POOL_LABELS = ("kubernetes.azure.com/agentpool", "agentpool")
 OS_SKU_LABEL = "kubernetes.azure.com/os-sku"
-ZONE_LABELS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
 CRITICAL_ADDONS_TAINT = "CriticalAddonsOnly"
 AZURE_LINUX_SKUS = frozenset(
     {"azurelinux", "azurelinux3", "azurelinuxosguard", "azurecontainerlinux"}
@@ -269,10 +285,6 @@ AZURE_LINUX_SKUS = frozenset(
 AZURE_LINUX_IMAGES = ("azure linux", "azurelinux", "cbl-mariner", "mariner")
 MAX_SKEW_BEHIND = 3  # the kubelet may be up to three minors older than the API server
 NO_NODES = "no Node is visible, so there is nothing to judge"
-
-
-def node_name(node: Mapping[str, Any]) -> str:
-    return str(meta(node).get("name") or "")
 
 
 def node_pool(node: Mapping[str, Any]) -> str | None:
@@ -301,17 +313,6 @@ def node_os(node: Obj) -> str | None:
     if sku.startswith("windows"):
         return "windows"
     return "linux" if sku else None
-
-
-def availability_zone(node: Mapping[str, Any]) -> str | None:
-    """The node's availability zone, or None when it has none.
-
-    AKS labels nodes of pools created without zones with their fault domain
-    number (``"0"``, ``"1"``): a bare number is not an availability zone.
-    """
-    labels = labels_of(node)
-    value = next((labels[key].strip() for key in ZONE_LABELS if labels.get(key)), "")
-    return None if not value or value.isdigit() else value
 
 
 def _describe(node: Mapping[str, Any]) -> str:
@@ -631,76 +632,6 @@ def _windows_tainted(view: _View) -> list[Finding]:
 
 
 # --- add-ons -------------------------------------------------------------------------------------
-
-APP_LABELS = ("app.kubernetes.io/name", "k8s-app", "app", "app.kubernetes.io/part-of")
-
-
-@dataclass(frozen=True, slots=True)
-class AddonSignature:
-    """How to recognise one component by its workloads' names and labels."""
-
-    what: str
-    names: frozenset[str] = frozenset()
-    prefixes: tuple[str, ...] = ()
-    fragments: tuple[str, ...] = ()
-    apps: frozenset[str] = frozenset()
-
-    def matches(self, obj: Mapping[str, Any]) -> bool:
-        name = str(meta(obj).get("name") or "")
-        labels = labels_of(obj)
-        return (
-            name in self.names
-            or name.startswith(self.prefixes)
-            or any(fragment in name for fragment in self.fragments)
-            or any(labels.get(key) in self.apps for key in APP_LABELS)
-        )
-
-
-AZURE_POLICY_ADDON = AddonSignature(
-    "the Azure Policy add-on", names=frozenset({"azure-policy", "azure-policy-webhook"})
-)
-GATEKEEPER = AddonSignature(
-    "Gatekeeper",
-    names=frozenset({"gatekeeper-audit", "gatekeeper-controller", "gatekeeper-controller-manager"}),
-)
-DEFENDER_SENSOR = AddonSignature(
-    "the Defender sensor", prefixes=("microsoft-defender-", "azuredefender-")
-)
-SECRETS_STORE_DRIVER = AddonSignature(
-    "the Secrets Store CSI driver",
-    fragments=("secrets-store-csi-driver",),
-    names=frozenset({"csi-secrets-store"}),
-)
-AZURE_KEY_VAULT_PROVIDER = AddonSignature(
-    "the Azure Key Vault provider", fragments=("secrets-store-provider-azure",)
-)
-ERASER = AddonSignature(
-    "Image Cleaner (Eraser)", names=frozenset({"eraser"}), prefixes=("eraser-",)
-)
-KEDA_OPERATOR = AddonSignature(
-    "KEDA", names=frozenset({"keda-operator", "keda"}), apps=frozenset({"keda-operator"})
-)
-CONTAINER_INSIGHTS = AddonSignature(
-    "Container insights (ama-logs)", prefixes=("ama-logs", "omsagent")
-)
-MANAGED_PROMETHEUS = AddonSignature("managed Prometheus (ama-metrics)", prefixes=("ama-metrics",))
-PROMETHEUS = AddonSignature(
-    "Prometheus",
-    names=frozenset({"prometheus", "prometheus-server"}),
-    apps=frozenset({"prometheus"}),
-)
-LOG_AGENTS = AddonSignature(
-    "a log agent (Fluent Bit, Fluentd, Vector, Promtail, Filebeat, Alloy)",
-    names=frozenset({"fluent-bit", "fluentd", "vector", "promtail", "filebeat", "alloy"}),
-    prefixes=("fluent-bit-", "fluentd-", "vector-agent", "promtail-", "filebeat-"),
-    apps=frozenset({"fluent-bit", "fluentd", "vector", "promtail", "filebeat", "alloy"}),
-)
-DASHBOARD_APP = AddonSignature(
-    "the Kubernetes dashboard",
-    names=frozenset({"kubernetes-dashboard", "dashboard-metrics-scraper"}),
-    prefixes=("kubernetes-dashboard-",),
-    apps=frozenset({"kubernetes-dashboard", "dashboard-metrics-scraper"}),
-)
 
 
 def _workload_text(obj: Mapping[str, Any]) -> str:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aks_checklist.checks.cluster import (
+from aks_checklist.checks.addons import (
     CLUSTER_REF,
     DEFENDER_SENSOR,
     AddonSignature,
