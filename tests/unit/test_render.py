@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import random
 import re
+import textwrap
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ import yaml
 
 from aks_checklist.checks.model import Finding, ObjectRef, Result, Rule, Severity
 from aks_checklist.render import EXIT_ERRORS, EXIT_FINDINGS, EXIT_OK, FORMATS, exit_code, render
+from aks_checklist.render.table import wrap
 from aks_checklist.scan import ScanError
 
 API = ObjectRef("apps/v1", "Deployment", "shop", "api")
@@ -587,3 +590,40 @@ def test_json_text_round_trips_and_inlines_where_asked() -> None:
     assert lines[2] == '    "b": [1, 2],'
     # 6 lines of outer structure, one line per row, 2 closing lines and the final newline.
     assert len(lines) == 6 + len(AWKWARD_STRINGS) + 2 + 1
+
+
+WRAP_CASES = [
+    pytest.param("fits exactly in twenty", 22, "", id="fits-exactly"),
+    pytest.param("one word too many for it", 22, "", id="one-over"),
+    pytest.param("a fairly long message that wraps", 30, "      ", id="indent-counts"),
+    pytest.param("  leading blanks", 40, "", id="leading-blanks"),
+    pytest.param("trailing blanks  ", 40, "", id="trailing-blanks"),
+    pytest.param("tab\tand\nnewline", 40, "", id="tab-and-newline"),
+    pytest.param("non\xa0breaking\xa0", 40, "", id="nbsp"),
+    pytest.param("", 40, "", id="empty"),
+    pytest.param("   ", 40, "", id="blank"),
+    pytest.param(
+        "Deployment/app-00012 has well-known, co-located pods--twice", 24, "", id="hyphens"
+    ),
+    pytest.param("averyveryverylongwordthatcannotfitanywhere at all", 20, "  ", id="long-word"),
+]
+
+
+@pytest.mark.parametrize(("text", "width", "indent"), WRAP_CASES)
+def test_table_wrap_is_textwrap(text: str, width: int, indent: str) -> None:
+    """The table's one-line shortcut gives exactly what textwrap gives, at and past the edge."""
+    assert wrap(text, width, indent) == textwrap.wrap(
+        text, width, initial_indent=indent, subsequent_indent=indent
+    )
+
+
+def test_table_wrap_is_textwrap_on_random_messages() -> None:
+    rng = random.Random(13)  # noqa: S311  # test data, not cryptography
+    alphabet = ["a", "b", "-", " ", "  ", ".", "/", ":", "\t", "\xa0", "(", "Z", "0"]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        indent = rng.choice(["", "  ", "      "])
+        # Wider than the indent, as the table always is (textwrap loops forever otherwise).
+        width = rng.randint(len(indent) + 4, 70)
+        expected = textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent)
+        assert wrap(text, width, indent) == expected, (text, width, indent)
