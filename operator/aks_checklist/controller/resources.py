@@ -59,10 +59,24 @@ NAMESPACED = (
     # MULTI-01 looks for a namespace's own RoleBinding; without it every namespace would warn.
     Watched("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding"),
 )
+CSINODES = Watched("storage.k8s.io", "v1", "csinodes", "CSINode", namespaced=False)
+VOLUME_ATTACHMENTS = Watched(
+    "storage.k8s.io", "v1", "volumeattachments", "VolumeAttachment", namespaced=False
+)
 CLUSTER_SCOPED = (
     NODES,
     Watched("storage.k8s.io", "v1", "storageclasses", "StorageClass", namespaced=False),
+    # STO-02 compares each node's disk attachments with what its CSI driver allows.
+    CSINODES,
+    VOLUME_ATTACHMENTS,
 )
+# The kinds checks/evidence.py reads from every namespace (EVIDENCE_KINDS, less the
+# cluster-scoped ones above and the policies, which have views of their own).
+EVIDENCE_NAMESPACED = frozenset(
+    {"Deployment", "DaemonSet", "StatefulSet", "PersistentVolumeClaim", "Ingress"}
+)
+# Kinds whose managedFields managers OPS-13 reads (the judged workloads).
+MANAGED_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"})
 
 
 BASELINE = frozenset({"NetworkPolicy", "LimitRange", "ResourceQuota", "PodDisruptionBudget"})
@@ -111,6 +125,10 @@ def _kept(body: Mapping[str, Any], watched: Watched) -> dict[str, Any]:
     metadata = body.get("metadata", {})
     if watched is POD_FOOTPRINTS:
         return footprint(body)
+    if watched is CSINODES:
+        return csinode(body)
+    if watched is VOLUME_ATTACHMENTS:
+        return volume_attachment(body)
     kept: dict[str, Any] = {
         "apiVersion": body.get("apiVersion") or watched.api_version,
         "kind": body.get("kind") or watched.kind,
@@ -151,6 +169,14 @@ def _kept(body: Mapping[str, Any], watched: Watched) -> dict[str, Any]:
     if watched.kind in BASELINE and "resourceVersion" in metadata:
         # Updates and deletes of our objects carry the version that was judged.
         kept["metadata"]["resourceVersion"] = metadata["resourceVersion"]
+    if watched.kind in MANAGED_KINDS and (managers := manager_names(metadata)):
+        kept["metadata"]["managedFields"] = [{"manager": name} for name in managers]
+    if watched.kind == "DaemonSet" and "status" in body:
+        # CTR-03: a runtime agent must be ready on every node it is scheduled to.
+        status = body["status"] or {}
+        kept["status"] = {
+            key: status[key] for key in ("desiredNumberScheduled", "numberReady") if key in status
+        }
     if watched is NODES and "status" in body:
         kept["status"] = {"nodeInfo": body["status"].get("nodeInfo")}  # OS image, kubelet version
     if watched is REPORTS:
@@ -160,6 +186,46 @@ def _kept(body: Mapping[str, Any], watched: Watched) -> dict[str, Any]:
         kept["statusDigest"] = status_digest(status)
         kept["statusKeys"] = sorted(status)
     return kept
+
+
+def manager_names(metadata: Mapping[str, Any]) -> list[str]:
+    """The distinct managers of ``managedFields``: who wrote the object, not what they own.
+
+    managedFields are most of a live object's weight; OPS-13 only asks which
+    clients applied it (``kubectl`` by hand, or a pipeline), so the names are kept.
+    """
+    entries = metadata.get("managedFields") or ()
+    return sorted(
+        {str(name) for e in entries if isinstance(e, Mapping) and (name := e.get("manager"))}
+    )
+
+
+def csinode(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A CSINode as STO-02 reads it: each driver's name and how many volumes it can attach."""
+    metadata = body.get("metadata", {})
+    drivers = [
+        {"name": d.get("name"), "allocatable": {"count": (d.get("allocatable") or {}).get("count")}}
+        for d in (body.get("spec") or {}).get("drivers") or ()
+        if isinstance(d, Mapping)
+    ]
+    return {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "CSINode",
+        "metadata": {"name": metadata.get("name"), "uid": metadata.get("uid")},
+        "spec": {"drivers": drivers},
+    }
+
+
+def volume_attachment(body: Mapping[str, Any]) -> dict[str, Any]:
+    """A VolumeAttachment as STO-02 counts it: which driver attached a volume to which node."""
+    metadata = body.get("metadata", {})
+    spec = body.get("spec") or {}
+    return {
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "VolumeAttachment",
+        "metadata": {"name": metadata.get("name"), "uid": metadata.get("uid")},
+        "spec": {"attacher": spec.get("attacher"), "nodeName": spec.get("nodeName")},
+    }
 
 
 def footprint(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from aks_checklist.checks.snapshot import Obj, Snapshot, meta
 from aks_checklist.controller.resources import (
     CLUSTER_SCOPED,
     CONFIRMED,
+    EVIDENCE_NAMESPACED,
     NAMESPACED,
     NAMESPACES,
     POD_FOOTPRINTS,
@@ -69,6 +70,21 @@ class ClusterView:
         for watched in CLUSTER_SCOPED:
             if wanted is None or watched.kind in wanted:
                 found.extend(self._values(watched, None))
+        return found
+
+    def evidence_objects(self) -> list[Obj]:
+        """What checks/evidence.py reads, from every namespace and from the cluster scope.
+
+        Workloads, claims and Ingresses of all namespaces, the cluster-scoped kinds
+        and the policies (OPS-06): references into the indexes, not copies.
+        """
+        found: list[Obj] = []
+        for watched in NAMESPACED:
+            if watched.kind in EVIDENCE_NAMESPACED:
+                for namespace in list(self._indexes[watched.index_id]):
+                    found.extend(self._values(watched, namespace))
+        found.extend(self.cluster_objects())
+        found.extend(self.policies())
         return found
 
     def reports(self, namespace: str) -> list[Obj]:

@@ -33,6 +33,7 @@ from aks_checklist.baseline.preflight import Blocked
 from aks_checklist.checks import cluster as cluster_checks
 from aks_checklist.checks import storage
 from aks_checklist.checks.engine import evaluate
+from aks_checklist.checks.evidence import ClusterEvidence, check_evidence
 from aks_checklist.checks.model import Finding, Severity
 from aks_checklist.checks.snapshot import Obj, annotations_of, labels_of, meta
 from aks_checklist.conditions import PassResult, invalid_spec_conditions, policy_conditions
@@ -45,6 +46,7 @@ from aks_checklist.controller.metrics import PolicyMetrics
 from aks_checklist.controller.policy_reports import PolicyReports
 from aks_checklist.controller.state import OperatorState
 from aks_checklist.controller.view import ClusterView
+from aks_checklist.kube.discovery import Discovery
 from aks_checklist.kube.writer import GROUP, VERSION, WriteError
 from aks_checklist.observability import RECONCILE_SECONDS
 from aks_checklist.policy import (
@@ -106,6 +108,7 @@ class PolicyWorker:
     metrics: PolicyMetrics = field(init=False)
     azure: AzureRefresh = field(init=False)
     policy_reports: PolicyReports = field(init=False)
+    discovery: Discovery = field(init=False)
     _policies_cache: dict[tuple[str, Any], Policy] = field(default_factory=dict)
     changes: dict[tuple[str, str], int] = field(default_factory=dict)
 
@@ -113,6 +116,7 @@ class PolicyWorker:
         self.metrics = PolicyMetrics(self.name)
         self.azure = AzureRefresh(on_done=lambda: self.queue.mark(None))
         self.policy_reports = PolicyReports(self.state.writer, owner=self._owner_ref)
+        self.discovery = Discovery(self.state.lister.api)
 
     async def run(self, body: kopf.Body, view: ClusterView, stopped: kopf.DaemonStopped) -> None:
         # Wait for work and for Kopf's stop request together, so a deleted policy's
@@ -465,9 +469,28 @@ class PolicyWorker:
         )
         storage_classes = view.cluster_objects({"StorageClass"})
         findings.extend(storage.check_cluster_objects(storage_classes, policy.checks))
+        findings.extend(await self._evidence_findings(view, policy, refresh=refresh))
         findings.extend(self.azure.current(policy.azure))
         findings = apply_attestations(findings, policy.attestations, today)
         return [f for f in findings if policy.checks.enabled(f.rule)]
+
+    async def _evidence_findings(
+        self, view: ClusterView, policy: Policy, *, refresh: bool
+    ) -> list[Finding]:
+        """Installed tools, nodes and storage of the whole cluster (checks/evidence.py).
+
+        CRD names come from discovery, polled on full passes only. Watching a few
+        namespaces (``run -n``) sees only part of the cluster: what is missing
+        there may be elsewhere, so absence is then not judged.
+        """
+        if refresh or not self.discovery.polled:
+            await asyncio.to_thread(self.discovery.poll)
+        evidence = ClusterEvidence.of(
+            view.evidence_objects(),
+            crds=self.discovery.names,
+            complete=not self.state.watched_namespaces,
+        )
+        return check_evidence(evidence, policy.checks)
 
     def _azure_condition(self, policy: Policy) -> tuple[bool | None, str, str] | None:
         if policy.azure is None:
