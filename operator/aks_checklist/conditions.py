@@ -4,7 +4,8 @@ Conditions follow the Kubernetes API conventions (metav1.Condition). Reasons
 tell a reader what to do: ``WriteRetrying`` heals by itself (throttling, a
 timeout, an object changed under us), ``BaselineRejected`` needs the policy
 or the cluster changed, ``BaselineBlocked`` names the workloads a baseline
-object would have hurt.
+object would have hurt. ``AzureResourcesRead`` names the Azure resource reads
+that failed (``Forbidden`` says which role to grant); their items are Error.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ class PassResult:
     blocked: Mapping[str, str] = field(default_factory=dict)  # namespace -> what was not written
     # (read, reason, message), read None while the first read is under way; None: not configured
     azure: tuple[bool | None, str, str] | None = None
+    # The same for the Azure resources around the cluster (registries, alerts, Defender...).
+    azure_resources: tuple[bool | None, str, str] | None = None
     policy_reports: tuple[bool, str, str] | None = None  # None: the policy asks for none
 
 
@@ -107,6 +110,10 @@ def policy_conditions(
         conditions = remove_condition(conditions, "AzureConfigurationRead")
     else:
         conditions = put(conditions, "AzureConfigurationRead", *result.azure)
+    if result.azure_resources is None:
+        conditions = remove_condition(conditions, "AzureResourcesRead")
+    else:
+        conditions = put(conditions, "AzureResourcesRead", *result.azure_resources)
     if result.policy_reports is None:
         conditions = remove_condition(conditions, "PolicyReportsWritten")
     else:

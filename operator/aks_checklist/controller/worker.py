@@ -159,7 +159,7 @@ class PolicyWorker:
         today = datetime.now(UTC).date()
         if work.full:
             await self._heal(view)
-            self.azure.start(policy.azure, today)
+            self.azure.start(policy.azure, today, policy.checks)
         if policy.policy_reports and (work.full or self.policy_reports.served is None):
             await self.policy_reports.check_served()
         policies = self._all_policies(view, policy)
@@ -523,6 +523,7 @@ class PolicyWorker:
             conflicts=dict(self.conflicts),
             blocked=dict(self.blocked),
             azure=self._azure_condition(policy),
+            azure_resources=self.azure.resources_condition(policy.azure),
             policy_reports=self.policy_reports.condition(policy.policy_reports),
         )
         status: dict[str, Any] = {"observedGeneration": generation}
