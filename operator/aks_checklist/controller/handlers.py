@@ -109,6 +109,10 @@ def _register(watched: Watched) -> None:
             state.coalescer.mark(meta(body).get("name"))
         else:
             state.coalescer.mark(namespace if key_of_namespace else None)
+            if watched.kind == "DaemonSet":
+                # Runtime agents are DaemonSets (CTR-03, strict): judge the cluster again at
+                # once. Other namespaced evidence (tools' Deployments) waits for the full pass.
+                state.coalescer.mark(None)
 
     index.__name__ = index.__qualname__ = watched.index_id
     tap.__name__ = tap.__qualname__ = f"{watched.index_id}_tap"
