@@ -159,6 +159,71 @@ def test_policy_without_azure_says_how_to_enable_the_aks_items(
         assert condition(crds, name, CONDITION) is None
 
 
+# --- the operator: the Azure resources around the cluster, on every full pass -----------------
+
+RESOURCES = "AzureResourcesRead"
+
+
+def test_policy_with_azure_judges_the_resources_around_the_cluster(
+    crds: Cluster, operator: OperatorProcess, fake_arm: FakeArm, selector_label: str
+) -> None:
+    """Diagnostic settings, registries and alerts are read beside the cluster and judged."""
+    target = fake_arm.add_bundle("hardened", subscription="33333333-3333-3333-3333-333333333333")
+    name = f"p-{selector_label}"
+    with policy(crds, name, selector_label, azure=target):
+        read = wait_condition(crds, name, RESOURCES, status="True")
+        assert read["reason"] == "Read"
+        assert f"managed cluster {target['clusterName']} and its Azure resources" in read["message"]
+        rows = eventually(
+            lambda: rows_with(crds, name, "OPS-20/audit-logs-exported"),
+            what="Azure resource rows in status.cluster",
+        )
+        assert result_of(rows, "OPS-20/audit-logs-exported") == {"Pass"}
+        assert result_of(rows, "BCDR-09/registry-geo-replicated") == {"Pass"}
+        assert result_of(rows, "CTR-05/registry-access-control") == {"Pass"}
+        assert not [r for r in rows if r["result"] == "Error"], rows
+    diagnostics = [
+        r
+        for r in fake_arm.requests
+        if "diagnosticSettings" in r.path and target["clusterName"] in r.path
+    ]
+    assert diagnostics, "the operator never read the cluster's diagnostic settings"
+    assert all(r.authorization == f"Bearer {fake_arm.token}" for r in diagnostics)
+
+
+def test_a_forbidden_resource_read_is_named_and_only_its_items_are_error(
+    crds: Cluster, operator: OperatorProcess, fake_arm: FakeArm, selector_label: str
+) -> None:
+    """A missing role on one part: condition False/Forbidden naming it, the rest still judged."""
+    target = fake_arm.add_bundle(
+        "hardened",
+        subscription="44444444-4444-4444-4444-444444444444",
+        forbid=("microsoft.insights/diagnosticsettings",),
+    )
+    name = f"p-{selector_label}"
+    with policy(crds, name, selector_label, azure=target):
+        failed = wait_condition(crds, name, RESOURCES, status="False")
+        assert failed["reason"] == "Forbidden"
+        assert "diagnosticSettings (Forbidden)" in failed["message"]
+        assert "Reader role" in failed["message"]
+        cluster_read = wait_condition(crds, name, CONDITION, status="True")
+        assert cluster_read["reason"] == "Read"
+        rows = eventually(
+            lambda: rows_with(crds, name, "OPS-20/audit-logs-exported"),
+            what="Azure resource rows in status.cluster",
+        )
+        assert result_of(rows, "OPS-20/audit-logs-exported") == {"Error"}
+        error = next(r for r in rows if r["rule"] == "OPS-20/audit-logs-exported")
+        assert "diagnosticSettings" in error["message"]
+        # The parts that could be read are judged as usual.
+        assert result_of(rows, "OPS-28/metric-alerts") == {"Pass"}
+        assert result_of(rows, "BCDR-09/registry-geo-replicated") == {"Pass"}
+        ready = wait_condition(crds, name, "Ready", status="True")
+        assert ready["reason"] == "Reconciled"
+        assert operator.process is not None
+        assert operator.process.poll() is None, "the operator exited"
+
+
 # --- aks collect: the Azure resources around the cluster, read from the stand-in -------------
 
 

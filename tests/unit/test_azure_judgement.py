@@ -112,3 +112,21 @@ def test_without_spec_azure_there_is_no_resources_condition() -> None:
     )
     assert "AzureResourcesRead" in {c["type"] for c in before}
     assert "AzureResourcesRead" not in {c["type"] for c in after}
+
+
+def test_the_remedy_survives_a_long_path_in_the_condition_message() -> None:
+    """ARM paths and error texts are long; the role to grant must come before the cut."""
+    cluster = "/subscriptions/" + "4" * 36 + "/resourceGroups/rg-payments-prod" + "/x" * 60
+    errors = {
+        "diagnosticSettings": http_error(
+            403, f"{cluster}/providers/Microsoft.Insights/diagnosticSettings", "no" * 200
+        )
+    }
+    refresh = AzureRefresh(on_done=lambda: None)
+    refresh.target, refresh.findings, refresh.read_errors = TARGET, [], errors
+    condition = resources_condition(
+        PassResult(selected=0, azure_resources=refresh.resources_condition(TARGET))
+    )
+    assert condition is not None
+    assert "Reader role" in condition["message"]
+    assert "az role assignment create" in condition["message"]

@@ -74,4 +74,6 @@ def read_condition(target: AzureTarget, errors: Mapping[str, ReadError]) -> tupl
     reason = next((r for r in _REASON_ORDER if r in reasons), sorted(reasons)[0])
     parts = ", ".join(f"{part} ({error.reason})" for part, error in sorted(errors.items()))
     first = next(error for _, error in sorted(errors.items()) if error.reason == reason)
-    return False, reason, f"could not read {parts}; their items are Error. {first}"
+    # The remedy before the failing path and ARM's words, which a long message loses first.
+    fix = f"To fix: {first.fix}. First failure: {first}" if first.fix else str(first)
+    return False, reason, f"could not read {parts}; their items are Error. {fix}"

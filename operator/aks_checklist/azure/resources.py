@@ -54,11 +54,16 @@ API_VERSIONS = {
 
 
 class ReadError(Exception):
-    """One ARM read failed; ``reason`` is a condition-style word, the message says how to fix it."""
+    """One ARM read failed; ``reason`` is a condition-style word, the message says how to fix it.
 
-    def __init__(self, message: str, *, reason: str) -> None:
+    ``fix`` is the remedy alone (which role to grant), for messages that have no room for the
+    path and ARM's own words: a condition message is cut at 512 characters.
+    """
+
+    def __init__(self, message: str, *, reason: str, fix: str = "") -> None:
         super().__init__(message)
         self.reason = reason
+        self.fix = fix
 
 
 class ArmReader:
@@ -137,17 +142,16 @@ def _arm_message(response: Any) -> str:
 
 def http_error(status: int, path: str, detail: str) -> ReadError:
     if status == 403:
-        return ReadError(
-            f"Forbidden reading {path} ({detail}): give the identity the Reader role on the "
-            "subscription, or on the resource group and the resources named here "
-            "(az role assignment create --role Reader --assignee <identity> --scope <scope>)",
-            reason="Forbidden",
+        fix = (
+            "give the identity the Reader role on the subscription, or on the resource group "
+            "and the resources named here "
+            "(az role assignment create --role Reader --assignee <identity> --scope <scope>)"
         )
+        return ReadError(f"Forbidden reading {path} ({detail}): {fix}", reason="Forbidden", fix=fix)
     if status == 401:
+        fix = "sign in (az login) or configure the workload identity"
         return ReadError(
-            f"Unauthenticated reading {path} ({detail}): sign in (az login) or configure the "
-            "workload identity",
-            reason="Unauthenticated",
+            f"Unauthenticated reading {path} ({detail}): {fix}", reason="Unauthenticated", fix=fix
         )
     if status == 404:
         return ReadError(f"{path} was not found ({detail})", reason="NotFound")
