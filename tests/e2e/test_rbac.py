@@ -12,6 +12,7 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -264,3 +265,72 @@ def test_writes_refused_by_priority_and_fairness_are_held_then_resumed(
     finally:
         for obj in reversed(objects):
             admin.kubectl("delete", str(obj["kind"]).lower(), gate, check=False)
+
+
+def kyverno_crd(plural: str, kind: str, scope: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.kyverno.io"},
+        "spec": {
+            "group": "kyverno.io",
+            "names": {"plural": plural, "singular": kind.lower(), "kind": kind},
+            "scope": scope,
+            "versions": [
+                {
+                    "name": "v1",
+                    "served": True,
+                    "storage": True,
+                    "schema": {
+                        "openAPIV3Schema": {
+                            "type": "object",
+                            "x-kubernetes-preserve-unknown-fields": True,
+                        }
+                    },
+                }
+            ],
+        },
+    }
+
+
+def test_kyverno_image_verification_is_read_under_the_service_account(
+    admin: Cluster, operator_as_sa: OperatorProcess, selector_label: str
+) -> None:
+    """CSEC-06 finds a Kyverno verifyImages policy with only the list verb the RBAC grants."""
+    for crd in (
+        kyverno_crd("clusterpolicies", "ClusterPolicy", "Cluster"),
+        kyverno_crd("policies", "Policy", "Namespaced"),
+    ):
+        admin.apply(crd)
+    admin.kubectl(
+        "wait", "--for=condition=Established", "--timeout=60s", "crd", "clusterpolicies.kyverno.io"
+    )
+    admin.apply(
+        {
+            "apiVersion": "kyverno.io/v1",
+            "kind": "ClusterPolicy",
+            "metadata": {"name": "verify-signatures"},
+            "spec": {
+                "rules": [
+                    {"name": "audit-labels", "validate": {"message": "labels"}},
+                    {
+                        "name": "signed",
+                        "verifyImages": [{"imageReferences": ["contoso.azurecr.io/*"]}],
+                    },
+                ]
+            },
+        }
+    )
+    name = f"p-{selector_label}"
+    with policy(admin, name, selector_label):
+
+        def gate() -> dict[str, Any] | None:
+            rows = admin.get_json("akspolicy", name).get("status", {}).get("cluster", [])
+            return next((r for r in rows if r["rule"] == "CSEC-06/image-admission-gate"), None)
+
+        found = eventually(gate, timeout=60, what="the CSEC-06 row")
+        assert found["result"] == "Pass", found
+        assert "Kyverno ClusterPolicy verify-signatures (verifyImages)" in found["message"]
+    log = operator_as_sa.log_tail(400)
+    assert "Forbidden" not in log
+    assert "Failed to list Kyverno policies" not in log

@@ -129,6 +129,15 @@ def test_cluster_findings_list_failures_before_passes_with_a_fix() -> None:
             {"type": "AzureConfigurationRead", "status": "False"}, True, id="azure-failed"
         ),
         pytest.param({"type": "AzureConfigurationRead", "status": "True"}, False, id="azure-read"),
+        pytest.param(
+            {"type": "AzureResourcesRead", "status": "False"}, True, id="azure-resources-failed"
+        ),
+        pytest.param(
+            {"type": "AzureResourcesRead", "status": "True"}, False, id="azure-resources-read"
+        ),
+        pytest.param(
+            {"type": "PolicyReportsWritten", "status": "True"}, False, id="policy-reports-written"
+        ),
         pytest.param({"type": "Ready", "status": "False"}, True, id="not-ready"),
     ],
 )

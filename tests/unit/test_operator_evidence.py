@@ -29,6 +29,7 @@ from aks_checklist.controller.resources import (
 )
 from aks_checklist.controller.view import ClusterView
 from aks_checklist.kube.discovery import aggregated_names, preferred_versions, resource_names
+from aks_checklist.kube.policy_engines import verifying
 from tests.unit.checks.builders import container, daemonset, deployment, node, statefulset
 
 Obj = dict[str, Any]
@@ -306,3 +307,38 @@ def test_legacy_discovery_reads_preferred_versions_and_skips_subresources() -> N
     assert preferred_versions(groups) == [("velero.io", "velero.io/v1")]
     resources = {"resources": [{"name": "backups"}, {"name": "backups/status"}]}
     assert resource_names("velero.io", resources) == {"backups.velero.io"}
+
+
+# --- Kyverno policies -----------------------------------------------------------------------
+
+KYVERNO = {
+    "apiVersion": "kyverno.io/v1",
+    "kind": "ClusterPolicy",
+    "metadata": {"name": "verify-signatures", "uid": "u1", "managedFields": [{"manager": "helm"}]},
+    "spec": {
+        "validationFailureAction": "Enforce",
+        "rules": [
+            {"name": "labels", "validate": {"pattern": {"metadata": {"labels": {"app": "?*"}}}}},
+            {"name": "signed", "verifyImages": [{"imageReferences": ["contoso.azurecr.io/*"]}]},
+        ],
+    },
+}
+
+
+def test_a_kyverno_policy_keeps_only_its_verify_images_rules_and_still_passes_csec06() -> None:
+    slimmed = verifying(KYVERNO, "ClusterPolicy")
+    assert slimmed is not None
+    assert [rule["name"] for rule in slimmed["spec"]["rules"]] == ["signed"]
+    assert set(slimmed["metadata"]) == {"name", "uid"}
+
+    def gate(objects: list[Obj]) -> list[tuple[str, str, str, str]]:
+        evidence = ClusterEvidence.of(objects, complete=True)
+        return judged([f for f in check_evidence(evidence) if f.item == "CSEC-06"])
+
+    assert gate([slimmed]) == gate([KYVERNO])
+    assert gate([slimmed])[0][1] == "Pass"
+
+
+def test_a_kyverno_policy_without_verify_images_is_not_kept() -> None:
+    validating = {**KYVERNO, "spec": {"rules": [KYVERNO["spec"]["rules"][0]]}}
+    assert verifying(validating, "ClusterPolicy") is None

@@ -47,6 +47,7 @@ from aks_checklist.controller.policy_reports import PolicyReports
 from aks_checklist.controller.state import OperatorState
 from aks_checklist.controller.view import ClusterView
 from aks_checklist.kube.discovery import Discovery
+from aks_checklist.kube.policy_engines import PolicyEngines
 from aks_checklist.kube.writer import GROUP, VERSION, WriteError
 from aks_checklist.observability import RECONCILE_SECONDS
 from aks_checklist.policy import (
@@ -109,6 +110,7 @@ class PolicyWorker:
     azure: AzureRefresh = field(init=False)
     policy_reports: PolicyReports = field(init=False)
     discovery: Discovery = field(init=False)
+    engines: PolicyEngines = field(init=False)
     _policies_cache: dict[tuple[str, Any], Policy] = field(default_factory=dict)
     changes: dict[tuple[str, str], int] = field(default_factory=dict)
 
@@ -117,6 +119,7 @@ class PolicyWorker:
         self.azure = AzureRefresh(on_done=lambda: self.queue.mark(None))
         self.policy_reports = PolicyReports(self.state.writer, owner=self._owner_ref)
         self.discovery = Discovery(self.state.lister.api)
+        self.engines = PolicyEngines(self.state.lister.api)
 
     async def run(self, body: kopf.Body, view: ClusterView, stopped: kopf.DaemonStopped) -> None:
         # Wait for work and for Kopf's stop request together, so a deleted policy's
@@ -479,14 +482,16 @@ class PolicyWorker:
     ) -> list[Finding]:
         """Installed tools, nodes and storage of the whole cluster (checks/evidence.py).
 
-        CRD names come from discovery, polled on full passes only. Watching a few
-        namespaces (``run -n``) sees only part of the cluster: what is missing
-        there may be elsewhere, so absence is then not judged.
+        CRD names come from discovery, and Kyverno's image-verifying policies from a
+        list when discovery shows Kyverno: both are polled on full passes only.
+        Watching a few namespaces (``run -n``) sees only part of the cluster: what is
+        missing there may be elsewhere, so absence is then not judged.
         """
         if refresh or not self.discovery.polled:
             await asyncio.to_thread(self.discovery.poll)
+            await asyncio.to_thread(self.engines.poll, self.discovery.names)
         evidence = ClusterEvidence.of(
-            view.evidence_objects(),
+            [*view.evidence_objects(), *self.engines.objects],
             crds=self.discovery.names,
             complete=not self.state.watched_namespaces,
         )

@@ -33,7 +33,9 @@ DASH = "\N{EN DASH}"  # an unknown number
 QUIET_RESULTS = frozenset({"Pass", "NotApplicable"})
 # Namespaces whose findings are unfolded when the page opens (the worst ones).
 MAX_OPEN = 20
-POSITIVE_CONDITIONS = frozenset({"Ready", "AzureConfigurationRead"})
+POSITIVE_CONDITIONS = frozenset(
+    {"Ready", "AzureConfigurationRead", "AzureResourcesRead", "PolicyReportsWritten"}
+)
 
 STYLE = """
 :root { --fg: #1d2330; --muted: #5b6475; --line: #d9dde5; --bg: #f6f7f9; --card: #fff;
