@@ -170,7 +170,7 @@ def _kept(body: Mapping[str, Any], watched: Watched) -> dict[str, Any]:
         # Updates and deletes of our objects carry the version that was judged.
         kept["metadata"]["resourceVersion"] = metadata["resourceVersion"]
     if watched.kind in MANAGED_KINDS and (managers := manager_names(metadata)):
-        kept["metadata"]["managedFields"] = [{"manager": name} for name in managers]
+        kept["metadata"]["managedFields"] = manager_entries(managers)
     if watched.kind == "DaemonSet" and "status" in body:
         # CTR-03: a runtime agent must be ready on every node it is scheduled to.
         status = body["status"] or {}
@@ -198,6 +198,23 @@ def manager_names(metadata: Mapping[str, Any]) -> list[str]:
     return sorted(
         {str(name) for e in entries if isinstance(e, Mapping) and (name := e.get("manager"))}
     )
+
+
+# Thousands of workloads share a handful of manager sets (helm + kube-controller-manager...):
+# one list per distinct set, shared like interned strings. Nothing mutates index contents.
+_SHARED_MANAGERS: dict[tuple[str, ...], list[dict[str, str]]] = {}
+MAX_SHARED_MANAGER_SETS = 512
+
+
+def manager_entries(names: list[str]) -> list[dict[str, str]]:
+    """``managedFields`` as the slim form keeps it: one ``{"manager": name}`` per name."""
+    key = tuple(names)
+    shared = _SHARED_MANAGERS.get(key)
+    if shared is None:
+        shared = [{"manager": name} for name in key]
+        if len(_SHARED_MANAGERS) < MAX_SHARED_MANAGER_SETS:
+            _SHARED_MANAGERS[key] = shared
+    return shared
 
 
 def csinode(body: Mapping[str, Any]) -> dict[str, Any]:
