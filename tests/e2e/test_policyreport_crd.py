@@ -159,6 +159,9 @@ def test_the_operator_writes_policy_reports_when_a_policy_asks_for_them(
         assert compliance["workloads"] == 1
         cluster_report = cluster.get_json("clusterpolicyreport", f"aks-checklist-{name}")
         assert cluster_report["results"]
+        # Cluster-wide evidence is there too: this policy itself re-checks the cluster (OPS-06).
+        continuous = [r for r in cluster_report["results"] if r["policy"] == "OPS-06"]
+        assert [r["result"] for r in continuous] == ["pass"], continuous
         written = wait_condition(cluster, name, "PolicyReportsWritten", status="True")
         assert written["reason"] == "Written"
 
