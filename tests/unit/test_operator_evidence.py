@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
+from kubernetes import client
 
 from aks_checklist.checks.engine import evaluate
 from aks_checklist.checks.evidence import ClusterEvidence, check_evidence
@@ -28,8 +29,13 @@ from aks_checklist.controller.resources import (
     slim,
 )
 from aks_checklist.controller.view import ClusterView
-from aks_checklist.kube.discovery import aggregated_names, preferred_versions, resource_names
-from aks_checklist.kube.policy_engines import verifying
+from aks_checklist.kube.discovery import (
+    Discovery,
+    aggregated_names,
+    preferred_versions,
+    resource_names,
+)
+from aks_checklist.kube.policy_engines import PolicyEngines, verifying
 from tests.unit.checks.builders import container, daemonset, deployment, node, statefulset
 
 Obj = dict[str, Any]
@@ -349,3 +355,28 @@ def test_a_kyverno_policy_keeps_only_its_verify_images_rules_and_still_passes_cs
 def test_a_kyverno_policy_without_verify_images_is_not_kept() -> None:
     validating = {**KYVERNO, "spec": {"rules": [KYVERNO["spec"]["rules"][0]]}}
     assert verifying(validating, "ClusterPolicy") is None
+
+
+def unreachable_api() -> client.ApiClient:
+    """A real API client aimed at a port nothing listens on."""
+    configuration = client.Configuration()
+    configuration.host = "https://127.0.0.1:9"
+    configuration.retries = 0
+    return client.ApiClient(configuration)
+
+
+def test_a_failed_discovery_keeps_the_last_answer() -> None:
+    """An API server briefly unreachable must not make every installed tool vanish."""
+    discovery = Discovery(unreachable_api())
+    discovery.names = frozenset({"kustomizations.kustomize.toolkit.fluxcd.io"})
+    assert discovery.poll() == {"kustomizations.kustomize.toolkit.fluxcd.io"}
+    assert not discovery.polled
+
+
+def test_a_failed_kyverno_list_keeps_the_last_answer() -> None:
+    engines = PolicyEngines(unreachable_api())
+    kept = verifying(KYVERNO, "ClusterPolicy")
+    assert kept is not None
+    engines.objects = (kept,)
+    assert engines.poll({"clusterpolicies.kyverno.io"}) == (kept,)
+    assert engines.poll(()) == (), "with Kyverno gone from discovery there is nothing to list"
