@@ -106,20 +106,21 @@ def attachment(node: str, index: int) -> dict[str, Any]:
     }
 
 
-def test_a_gitops_crd_found_by_discovery_passes_ops12_and_its_removal_is_seen_on_a_full_pass(
+def test_a_crd_found_by_discovery_passes_its_item_and_its_removal_is_seen_on_a_full_pass(
     crds: Cluster, operator: OperatorProcess, selector_label: str
 ) -> None:
-    """CRDs come from API discovery, polled on full passes (a spec change brings one)."""
-    group = "source.toolkit.fluxcd.io"
+    """CRDs come from API discovery, polled on full passes (a spec change brings one).
+
+    Dapr, because no other test installs it (test_manifests leaves Flux and Argo CD CRDs).
+    """
     name = f"p-{selector_label}"
-    flux = crd("gitrepositories", group, "GitRepository")
-    with applied(crds, flux), policy(crds, name, selector_label):
-        found = eventually(
-            lambda: row(crds, name, "OPS-12/gitops-agent", "Pass"), what="OPS-12 Pass"
-        )
-        assert f"CRD gitrepositories.{group}" in found["message"]
+    dapr = crd("components", "dapr.io", "Component")
+    shown = "CRD components.dapr.io"
+    with applied(crds, dapr), policy(crds, name, selector_label):
+        found = eventually(lambda: row(crds, name, "APP-24/dapr", "Pass"), what="APP-24 Pass")
+        assert shown in found["message"]
         assert found["object"] == "Cluster/cluster"
-        crds.kubectl("delete", "crd", flux["metadata"]["name"], "--wait=true")
+        crds.kubectl("delete", "crd", dapr["metadata"]["name"], "--wait=true")
         # A spec change is a full pass: discovery is asked again.
         crds.kubectl(
             "patch",
@@ -129,10 +130,14 @@ def test_a_gitops_crd_found_by_discovery_passes_ops12_and_its_removal_is_seen_on
             "-p",
             json.dumps({"spec": {"reevaluateEvery": "9m"}}),
         )
-        gone = eventually(
-            lambda: row(crds, name, "OPS-12/gitops-agent", "Warn"), what="OPS-12 Warn"
-        )
-        assert "no sign of GitOps" in gone["message"]
+
+        def without_the_crd() -> dict[str, Any] | None:
+            rows = [r for r in cluster_rows(crds, name) if r["rule"] == "APP-24/dapr"]
+            return rows[0] if rows and shown not in rows[0]["message"] else None
+
+        gone = eventually(without_the_crd, what="APP-24 without the deleted CRD")
+        assert gone["result"] == "Warn", gone
+        assert "no sign of Dapr" in gone["message"]
 
 
 def test_a_runtime_agent_daemonset_in_any_namespace_passes_ctr03(

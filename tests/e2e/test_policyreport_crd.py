@@ -157,7 +157,15 @@ def test_the_operator_writes_policy_reports_when_a_policy_asks_for_them(
         compliance = cluster.get_json("akscompliance", name, "-n", ns)["status"]
         assert report["summary"]["fail"] == compliance["failed"]
         assert compliance["workloads"] == 1
-        cluster_report = cluster.get_json("clusterpolicyreport", f"aks-checklist-{name}")
+
+        def written_cluster_report() -> dict[str, Any] | None:
+            # Written after the pass's namespaces, so it may lag the namespace report a little.
+            found = cluster.kubectl(
+                "get", "clusterpolicyreport", f"aks-checklist-{name}", "-o", "json", check=False
+            )
+            return json.loads(found.stdout) if found.returncode == 0 else None
+
+        cluster_report = eventually(written_cluster_report, what="the ClusterPolicyReport")
         assert cluster_report["results"]
         # Cluster-wide evidence is there too: this policy itself re-checks the cluster (OPS-06).
         continuous = [r for r in cluster_report["results"] if r["policy"] == "OPS-06"]
