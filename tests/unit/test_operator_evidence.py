@@ -241,15 +241,6 @@ def test_workloads_keep_their_manager_names_and_nothing_else_of_managed_fields()
         {"manager": "kube-controller-manager"},
         {"manager": "kubectl-client-side-apply"},
     ]
-    service = live({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api"}}, "helm")
-    assert "managedFields" not in slim(service, BY_KIND["Service"])["metadata"]
-
-
-def test_workloads_with_the_same_managers_share_one_list() -> None:
-    """5,000 Deployments applied by the same tools cost one list, not 5,000 (issue 13's budget)."""
-    first = slim(live(deployment("a"), "helm", "kube-controller-manager"), BY_KIND["Deployment"])
-    second = slim(live(deployment("b"), "kube-controller-manager", "helm"), BY_KIND["Deployment"])
-    assert first["metadata"]["managedFields"] is second["metadata"]["managedFields"]
 
 
 @pytest.mark.parametrize(

@@ -75,8 +75,6 @@ CLUSTER_SCOPED = (
 EVIDENCE_NAMESPACED = frozenset(
     {"Deployment", "DaemonSet", "StatefulSet", "PersistentVolumeClaim", "Ingress"}
 )
-# Kinds whose managedFields managers OPS-13 reads (the judged workloads).
-MANAGED_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"})
 
 
 BASELINE = frozenset({"NetworkPolicy", "LimitRange", "ResourceQuota", "PodDisruptionBudget"})
@@ -169,8 +167,6 @@ def _kept(body: Mapping[str, Any], watched: Watched) -> dict[str, Any]:
     if watched.kind in BASELINE and "resourceVersion" in metadata:
         # Updates and deletes of our objects carry the version that was judged.
         kept["metadata"]["resourceVersion"] = metadata["resourceVersion"]
-    if watched.kind in MANAGED_KINDS and (managers := manager_names(metadata)):
-        kept["metadata"]["managedFields"] = manager_entries(managers)
     if watched.kind == "DaemonSet" and "status" in body:
         # CTR-03: a runtime agent must be ready on every node it is scheduled to.
         status = body["status"] or {}
@@ -186,35 +182,6 @@ def _kept(body: Mapping[str, Any], watched: Watched) -> dict[str, Any]:
         kept["statusDigest"] = status_digest(status)
         kept["statusKeys"] = sorted(status)
     return kept
-
-
-def manager_names(metadata: Mapping[str, Any]) -> list[str]:
-    """The distinct managers of ``managedFields``: who wrote the object, not what they own.
-
-    managedFields are most of a live object's weight; OPS-13 only asks which
-    clients applied it (``kubectl`` by hand, or a pipeline), so the names are kept.
-    """
-    entries = metadata.get("managedFields") or ()
-    return sorted(
-        {str(name) for e in entries if isinstance(e, Mapping) and (name := e.get("manager"))}
-    )
-
-
-# Thousands of workloads share a handful of manager sets (helm + kube-controller-manager...):
-# one list per distinct set, shared like interned strings. Nothing mutates index contents.
-_SHARED_MANAGERS: dict[tuple[str, ...], list[dict[str, str]]] = {}
-MAX_SHARED_MANAGER_SETS = 512
-
-
-def manager_entries(names: list[str]) -> list[dict[str, str]]:
-    """``managedFields`` as the slim form keeps it: one ``{"manager": name}`` per name."""
-    key = tuple(names)
-    shared = _SHARED_MANAGERS.get(key)
-    if shared is None:
-        shared = [{"manager": name} for name in key]
-        if len(_SHARED_MANAGERS) < MAX_SHARED_MANAGER_SETS:
-            _SHARED_MANAGERS[key] = shared
-    return shared
 
 
 def csinode(body: Mapping[str, Any]) -> dict[str, Any]:
