@@ -490,12 +490,14 @@ class PolicyWorker:
         if refresh or not self.discovery.polled:
             await asyncio.to_thread(self.discovery.poll)
             await asyncio.to_thread(self.engines.poll, self.discovery.names)
-        evidence = ClusterEvidence.of(
-            [*view.evidence_objects(), *self.engines.objects],
-            crds=self.discovery.names,
-            complete=not self.state.watched_namespaces,
-        )
-        return check_evidence(evidence, policy.checks)
+        objects = [*view.evidence_objects(), *self.engines.objects]
+        crds, complete = self.discovery.names, not self.state.watched_namespaces
+
+        def judge() -> list[Finding]:  # O(workloads x tools): off the event loop
+            evidence = ClusterEvidence.of(objects, crds=crds, complete=complete)
+            return check_evidence(evidence, policy.checks)
+
+        return await asyncio.to_thread(judge)
 
     def _azure_condition(self, policy: Policy) -> tuple[bool | None, str, str] | None:
         if policy.azure is None:
