@@ -137,13 +137,15 @@ def _content_changed(
     if event_type == "DELETED":
         state.fingerprints.pop(key, None)
         return True
+    version = str(meta(body).get("resourceVersion") or "")
+    seen = state.fingerprints.get(key)
+    if seen is not None and version and seen[0] == version:
+        return False  # the same version again (a re-list): nothing to compute
     kept = slim(body, watched)
     kept["metadata"] = {k: v for k, v in kept["metadata"].items() if k != "resourceVersion"}
     fingerprint = hash(json.dumps(kept, sort_keys=True, default=str))
-    if state.fingerprints.get(key) == fingerprint:
-        return False
-    state.fingerprints[key] = fingerprint
-    return True
+    state.fingerprints[key] = (version, fingerprint)
+    return seen is None or seen[1] != fingerprint
 
 
 def _policy_changed(state: OperatorState, body: kopf.Body, event_type: str | None) -> bool:

@@ -23,8 +23,9 @@ class OperatorState:
     # Namespace globs of `run -n`; empty when the operator watches the whole cluster.
     watched_namespaces: tuple[str, ...] = ()
     coalescer: Coalescer = field(default_factory=Coalescer)
-    # Fingerprints of what the checks see per object uid, to skip events that change nothing.
-    fingerprints: dict[str, int] = field(default_factory=dict)
+    # (resourceVersion, fingerprint of what the checks see) per object, to skip events that
+    # change nothing: Kopf's periodic re-list repeats every object at the version already seen.
+    fingerprints: dict[str, tuple[str, int]] = field(default_factory=dict)
     # (generation, deleting) per policy, to tell spec changes from status writes.
     policy_versions: dict[str, tuple[Any, bool]] = field(default_factory=dict)
     # uids the indexes still hold but the API server no longer has (see kube/lister.py).
