@@ -43,6 +43,7 @@ from harness import (
     BaselineObservations,
     Bench,
     CeilingPlan,
+    load_line,
     measure_idle,
     operator_lines,
     percentile,
@@ -137,7 +138,7 @@ def run(args: argparse.Namespace) -> None:
     one_by_one, threaded = ceiling.time_for(baseline_writes)
     p99 = percentile(latencies, 99)
     print()
-    print(f"load average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores, shared)")
+    print(load_line(load))
     for line in ceiling.lines():
         print(line)
     print(

@@ -1100,3 +1100,13 @@ def size_line(what: str, size: int, where: str = "") -> str:
         f"{what}: {size} bytes ({size / 1024:.1f} KiB{', ' + where if where else ''}; "
         f"{verdict} the {STATUS_BOUND_BYTES // 1024} KiB bound)"
     )
+
+
+def load_line(at_start: tuple[float, float, float]) -> str:
+    """The machine's load averages then and now: how noisy the figures around it are."""
+    now = os.getloadavg()
+    return (
+        f"load average (1, 5, 15 min): {at_start[0]:.2f} {at_start[1]:.2f} {at_start[2]:.2f} "
+        f"at the start, {now[0]:.2f} {now[1]:.2f} {now[2]:.2f} at the end "
+        f"({os.cpu_count()} CPUs, shared)"
+    )

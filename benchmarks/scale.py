@@ -83,6 +83,7 @@ from harness import (
     Bench,
     CeilingPlan,
     Watcher,
+    load_line,
     measure_idle,
     operator_lines,
     percentile,
@@ -377,7 +378,7 @@ def run(args: argparse.Namespace) -> None:
     converge_writes = writes_converged - writes_before
     tail_writes = writes_converged - writes_at_last_create
     print()
-    print(f"load average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores, shared)")
+    print(load_line(load))
     for line in ceiling.lines():
         print(line)
     print(
