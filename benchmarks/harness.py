@@ -71,6 +71,9 @@ WATCH_SECONDS = 40  # server-side watch timeout, below the client's 60 s read ti
 PEERING_MANIFEST = REPO / "manifests" / "base" / "peering.yaml"
 DEPLOYMENT_MANIFEST = REPO / "manifests" / "base" / "deployment.yaml"
 OPERATOR_IDENTITY = "bench-operator"  # POD_ID: the key of our record in the peering status
+PASSES_METRIC = re.compile(
+    r"^aks_checklist_reconcile_duration_seconds_(count|sum)(?:\{[^}]*\})? (\S+)$", re.MULTILINE
+)
 LAG_METRIC = "aks_checklist_event_loop_lag_seconds"
 LAG_BUCKET = re.compile(
     rf"^{LAG_METRIC}_bucket\{{([^}}]*)\}} (\S+)$",
@@ -238,6 +241,13 @@ class OperatorProcess:
             fields = dict(LABEL.findall(labels))
             counts[f"{fields.get('kind', '?')} {fields.get('verb', '?')}"] = float(value)
         return counts
+
+    def passes(self) -> tuple[float, float]:
+        """(reconcile passes, seconds spent in them) since the start, over every policy."""
+        totals = {"count": 0.0, "sum": 0.0}
+        for which, value in PASSES_METRIC.findall(self.metrics()):
+            totals[which] += float(value)
+        return totals["count"], totals["sum"]
 
     def writes(self) -> float:
         """Write calls the operator made to the API server since it started (all kinds/verbs)."""
@@ -1032,6 +1042,7 @@ class IdleWindow:
     writes: dict[str, float]
     events: int
     cpu: float
+    passes: tuple[float, float]  # reconcile passes in the window, and their seconds
     lag_before: dict[float, float] | None
 
     @property
@@ -1042,7 +1053,8 @@ class IdleWindow:
         lines = [
             f"writes during {self.seconds:.0f}s idle: {self.total:g} "
             f"(= {self.total * 60 / self.seconds:.1f}/min; target 0), "
-            f"plus {self.events} Events posted; operator CPU {self.cpu:.2f}s"
+            f"plus {self.events} Events posted; operator CPU {self.cpu:.2f}s, "
+            f"{self.passes[0]:g} reconcile passes taking {self.passes[1]:.1f}s"
         ]
         lines += [f"  {call}: {count:g}" for call, count in sorted(self.writes.items()) if count]
         return lines
@@ -1057,6 +1069,7 @@ def measure_idle(
     events_before = bench.operator_events()
     before = bench.operator.writes_by_call()
     cpu_before = bench.operator.cpu_seconds()
+    passes_before = bench.operator.passes()
     started = time.monotonic()
     while time.monotonic() - started < seconds:
         time.sleep(1)
@@ -1065,12 +1078,14 @@ def measure_idle(
         for check in checks:
             check()
     after = bench.operator.writes_by_call()
+    passes_after = bench.operator.passes()
     return IdleWindow(
         started=started,
         seconds=time.monotonic() - started,
         writes={call: after[call] - before.get(call, 0.0) for call in after},
         events=bench.operator_events() - events_before,
         cpu=bench.operator.cpu_seconds() - cpu_before,
+        passes=(passes_after[0] - passes_before[0], passes_after[1] - passes_before[1]),
         lag_before=lag_before,
     )
 
