@@ -30,87 +30,25 @@ Targets (from the issue): p99 under 1 s, 0 writes while idle.
 from __future__ import annotations
 
 import argparse
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pykube
 
 from harness import (
     BENCH_LABEL,
-    MANAGED_BY,
-    AksChecklistPolicy,
-    AksCompliance,
+    BaselineObservations,
     Bench,
-    NetworkPolicy,
-    Watcher,
+    operator_lines,
     paced,
     percentile,
     raise_on_sigterm,
+    wait_for,
 )
 
 POLICY = "bench-baseline"
 RUN = "baseline-latency"
-BASELINE_KINDS = {
-    "NetworkPolicy": NetworkPolicy,
-    "LimitRange": pykube.LimitRange,
-    "ResourceQuota": pykube.ResourceQuota,
-}
-FULL_BASELINE = "3/3 PDB 0/0"  # no workloads here, so no PodDisruptionBudgets are needed
 SETTLE_QUIET_SECONDS = 5.0
-
-
-class Observations:
-    """What the watches saw: first sighting per (namespace, kind), report states, changes."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.first_seen: dict[tuple[str, str], float] = {}
-        self.report_summary: dict[str, str] = {}
-        self.changes: list[tuple[float, str, str]] = []  # (time, event type, kind/ns/name)
-
-    def record(self, kind: str, event: str, obj: dict[str, Any], seen_at: float) -> None:
-        metadata = obj["metadata"]
-        namespace = metadata.get("namespace", "")
-        with self.lock:
-            self.changes.append((seen_at, event, f"{kind} {namespace}/{metadata['name']}"))
-            if event == "DELETED":
-                return
-            self.first_seen.setdefault((namespace, kind), seen_at)
-            if kind == "AksCompliance":
-                baseline = (obj.get("status") or {}).get("baseline") or {}
-                self.report_summary[namespace] = str(baseline.get("summary", ""))
-
-    def complete(self, namespaces: list[str]) -> int:
-        with self.lock:
-            return sum(
-                all((ns, kind) in self.first_seen for kind in BASELINE_KINDS) for ns in namespaces
-            )
-
-    def reports_current(self, namespaces: list[str]) -> int:
-        with self.lock:
-            return sum(self.report_summary.get(ns) == FULL_BASELINE for ns in namespaces)
-
-    def changes_since(self, since: float) -> list[tuple[float, str, str]]:
-        with self.lock:
-            return [change for change in self.changes if change[0] >= since]
-
-
-def wait_for(
-    bench: Bench, watchers: list[Watcher], probe: Callable[[], bool], timeout: float, what: str
-) -> float:
-    """Polls ``probe()`` until it is true; returns when (monotonic) it first was."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if probe():
-            return time.monotonic()
-        for watcher in watchers:
-            watcher.check()
-        bench.operator.check_alive()
-        time.sleep(0.1)
-    raise RuntimeError(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 def run(args: argparse.Namespace) -> None:
@@ -119,19 +57,8 @@ def run(args: argparse.Namespace) -> None:
             POLICY,
             {"enforcement": "Enforce", "namespaceSelector": {"matchLabels": {BENCH_LABEL: RUN}}},
         )
-        seen = Observations()
-        managed = dict([MANAGED_BY])
-
-        def tap(kind: str) -> Callable[[str, dict[str, Any], float], None]:
-            return lambda event, obj, at: seen.record(kind, event, obj, at)
-
-        watchers = [
-            Watcher(bench, cls, tap(kind), selector=managed) for kind, cls in BASELINE_KINDS.items()
-        ]
-        watchers.append(Watcher(bench, AksCompliance, tap("AksCompliance"), selector=managed))
-        watchers.append(Watcher(bench, AksChecklistPolicy, tap("AksChecklistPolicy")))
-        for watcher in watchers:
-            watcher.start()
+        seen = BaselineObservations()
+        watchers = seen.watchers(bench)
 
         names = [f"lat-{index:04d}" for index in range(args.namespaces)]
         created: dict[str, float] = {}
@@ -164,11 +91,7 @@ def run(args: argparse.Namespace) -> None:
         )
         settle = bench.wait_quiet(SETTLE_QUIET_SECONDS, args.timeout)
 
-        with seen.lock:
-            latencies = [
-                max(seen.first_seen[(ns, kind)] for kind in BASELINE_KINDS) - created[ns]
-                for ns in names
-            ]
+        latencies = [seen.baseline_seen(ns) - created[ns] for ns in names]
 
         print(f"idle for {args.idle_seconds:g}s ...", flush=True)
         events_before = bench.operator_events()
@@ -184,7 +107,7 @@ def run(args: argparse.Namespace) -> None:
         cpu_idle = bench.operator.cpu_seconds() - cpu_before
         events_after = bench.operator_events()
         changes = seen.changes_since(idle_from)
-        peak_rss, rss = bench.operator.memory_mib()
+        vital_lines = operator_lines(bench, None)
         total_writes = bench.operator.writes()
 
     print()
@@ -206,7 +129,8 @@ def run(args: argparse.Namespace) -> None:
     for at, event, what in changes[:10]:
         print(f"  +{at - idle_from:6.1f}s {event} {what}")
     print(f"operator writes in total:      {total_writes:g} (+ {events_after} Events)")
-    print(f"operator RSS:                  peak {peak_rss:.1f} MiB, at the end {rss:.1f} MiB")
+    for line in vital_lines:
+        print(line)
 
 
 def main() -> None:

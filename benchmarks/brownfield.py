@@ -182,7 +182,12 @@ def main() -> int:
     with Bench() as bench, ThreadPoolExecutor(max_workers=args.workers) as pool:
         started = time.monotonic()
         bodies = [namespace_objects(ns, i) for i, ns in enumerate(names)]
-        list(pool.map(lambda objs: [create(bench, o) for o in objs], bodies))
+
+        def create_each(objs: list[dict[str, Any]]) -> None:
+            for obj in objs:
+                create(bench, obj)
+
+        list(pool.map(create_each, bodies))
         expected_pods = 10 * args.namespaces
         while len(pods(bench, selected)) < expected_pods:
             time.sleep(2)
