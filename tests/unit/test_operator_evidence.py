@@ -232,13 +232,13 @@ def test_storage_kinds_keep_only_what_disk_headroom_reads(
 
 
 def test_workloads_keep_their_manager_names_and_nothing_else_of_managed_fields() -> None:
-    """OPS-13 reads who applied a workload; the field sets (most of the weight) are dropped."""
+    """OPS-13 reads who applied a workload; the field sets (most of the weight) are dropped,
+    and so are the control plane's status writers, whose first write would be a change."""
     obj = live(deployment("api"), "kubectl-client-side-apply", "kube-controller-manager", "helm")
     obj["metadata"]["managedFields"].append({"manager": "helm", "operation": "Apply"})
     slimmed = slim(obj, BY_KIND["Deployment"])
     assert slimmed["metadata"]["managedFields"] == [
         {"manager": "helm"},
-        {"manager": "kube-controller-manager"},
         {"manager": "kubectl-client-side-apply"},
     ]
 
@@ -249,6 +249,7 @@ def test_workloads_keep_their_manager_names_and_nothing_else_of_managed_fields()
         pytest.param(("kubectl-client-side-apply",), "Warn", id="by-hand"),
         pytest.param(("helm", "kube-controller-manager"), "Pass", id="pipeline"),
         pytest.param((), None, id="no-managers-no-finding"),
+        pytest.param(("kube-controller-manager",), None, id="only-the-control-plane-no-finding"),
     ],
 )
 def test_ops13_judges_the_slimmed_workload_as_the_whole_one(

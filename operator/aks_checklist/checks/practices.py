@@ -217,11 +217,19 @@ def _private_registry(workload: Workload, settings: CheckSettings) -> Iterator[F
         )
 
 
+# The cluster's own controllers write status; they say nothing about who deployed the object.
+CONTROL_PLANE_MANAGERS = frozenset({"kube-controller-manager", "kube-scheduler", "kubelet"})
+
+
 def _managers(workload: Workload) -> Iterator[Finding]:
-    managers = {
-        str(as_dict(entry).get("manager") or "")
-        for entry in as_list(meta(workload.obj).get("managedFields"))
-    } - {""}
+    managers = (
+        {
+            str(as_dict(entry).get("manager") or "")
+            for entry in as_list(meta(workload.obj).get("managedFields"))
+        }
+        - {""}
+        - CONTROL_PLANE_MANAGERS
+    )
     if not managers:
         return
     by_hand = sorted(m for m in managers if m.startswith("kubectl"))

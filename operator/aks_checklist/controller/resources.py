@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from aks_checklist.checks.practices import CONTROL_PLANE_MANAGERS
 from aks_checklist.report import status_digest
 
 
@@ -145,7 +146,10 @@ def _kept(body: Mapping[str, Any], watched: Watched) -> dict[str, Any]:
             if key in metadata
         },
     }
-    managers = sorted({str(e.get("manager") or "") for e in metadata.get("managedFields") or ()})
+    managers = sorted(
+        {str(e.get("manager") or "") for e in metadata.get("managedFields") or ()}
+        - CONTROL_PLANE_MANAGERS  # their status writes would change the slim form, for nothing
+    )
     if any(managers):  # OPS-13 reads only who wrote the object, not which fields
         kept["metadata"]["managedFields"] = [{"manager": m} for m in managers if m]
     annotations = kept["metadata"].get("annotations")
