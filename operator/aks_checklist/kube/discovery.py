@@ -14,12 +14,13 @@ server was briefly unreachable.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import structlog
-from kubernetes import client
+from kubernetes.client import ApiClient
+
+from aks_checklist.kube.rest import Rest
 
 log = structlog.get_logger("aks_checklist.discovery")
 
@@ -68,8 +69,8 @@ def resource_names(group: str, document: Mapping[str, Any]) -> set[str]:
 class Discovery:
     """Polls the API groups the server serves; :attr:`names` is the last good answer."""
 
-    def __init__(self, api: client.ApiClient) -> None:
-        self.api = api
+    def __init__(self, api: ApiClient) -> None:
+        self.rest = Rest(api)
         self.names: frozenset[str] = frozenset()
         self.polled = False  # whether any poll has succeeded yet
 
@@ -92,11 +93,5 @@ class Discovery:
         return found
 
     def _get(self, path: str, accept: str) -> dict[str, Any]:
-        request = self.api.param_serialize(
-            "GET", path, header_params={"Accept": accept}, auth_settings=["BearerToken"]
-        )
-        response = self.api.call_api(*request)
-        if response.status != 200:
-            raise RuntimeError(f"GET {path} answered {response.status}")
-        document: dict[str, Any] = json.loads(response.read())  # type: ignore[no-untyped-call]  # the client ships no hints here
+        document: dict[str, Any] = self.rest.get(path, accept=accept)
         return document

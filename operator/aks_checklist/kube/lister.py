@@ -10,11 +10,12 @@ which uids really exist, a page at a time so memory stays flat.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from typing import Any
 
-from kubernetes import client
+from kubernetes.client import ApiClient
+
+from aks_checklist.kube.rest import Rest, collection
 
 PAGE = 500
 METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
@@ -33,29 +34,21 @@ CONFIRMED = (
 
 
 class Lister:
-    def __init__(self, api: client.ApiClient) -> None:
+    def __init__(self, api: ApiClient) -> None:
         self.api = api
+        self.rest = Rest(api)
 
     def uids(self, kinds: Iterable[tuple[str, str, str]] = CONFIRMED) -> set[str]:
         """The uid of every object of ``kinds`` the API server holds now."""
         found: set[str] = set()
         for group, version, plural in kinds:
-            path = f"/api/{version}" if not group else f"/apis/{group}/{version}"
             token: str | None = None
             while True:
-                query = [("limit", PAGE)] + ([("continue", token)] if token else [])
-                request = self.api.param_serialize(
-                    "GET",
-                    f"{path}/{plural}",
-                    query_params=query,
-                    # Metadata only: the uids are all we need, whatever the objects weigh.
-                    header_params={"Accept": METADATA_ONLY},
-                    auth_settings=["BearerToken"],
+                query = [("limit", str(PAGE))] + ([("continue", token)] if token else [])
+                # Metadata only: the uids are all we need, whatever the objects weigh.
+                page: dict[str, Any] = self.rest.get(
+                    collection(group, version, plural), query=query, accept=METADATA_ONLY
                 )
-                response = self.api.call_api(*request)
-                if response.status != 200:
-                    raise RuntimeError(f"LIST {path}/{plural} answered {response.status}")
-                page: dict[str, Any] = json.loads(response.read())  # type: ignore[no-untyped-call]  # the client ships no hints here
                 found.update(str(item["metadata"]["uid"]) for item in page.get("items") or ())
                 token = (page.get("metadata") or {}).get("continue")
                 if not token:

@@ -10,12 +10,13 @@ the rules that verify images. A failed list keeps the last answer.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import structlog
-from kubernetes import client
+from kubernetes.client import ApiClient
+
+from aks_checklist.kube.rest import Rest
 
 log = structlog.get_logger("aks_checklist.discovery")
 
@@ -45,8 +46,8 @@ def verifying(policy: Mapping[str, Any], kind: str) -> dict[str, Any] | None:
 class PolicyEngines:
     """Polls Kyverno's image-verifying policies; :attr:`objects` is the last good answer."""
 
-    def __init__(self, api: client.ApiClient) -> None:
-        self.api = api
+    def __init__(self, api: ApiClient) -> None:
+        self.rest = Rest(api)
         self.objects: tuple[dict[str, Any], ...] = ()
 
     def poll(self, served: Iterable[str]) -> tuple[dict[str, Any], ...]:
@@ -68,18 +69,8 @@ class PolicyEngines:
     def _list(self, plural: str) -> Iterable[Mapping[str, Any]]:
         token: str | None = None
         while True:
-            query = [("limit", PAGE)] + ([("continue", token)] if token else [])
-            request = self.api.param_serialize(
-                "GET",
-                f"/apis/{GROUP_VERSION}/{plural}",
-                query_params=query,
-                header_params={"Accept": "application/json"},
-                auth_settings=["BearerToken"],
-            )
-            response = self.api.call_api(*request)
-            if response.status != 200:
-                raise RuntimeError(f"LIST {GROUP_VERSION}/{plural} answered {response.status}")
-            page: dict[str, Any] = json.loads(response.read())  # type: ignore[no-untyped-call]  # the client ships no hints here
+            query = [("limit", str(PAGE))] + ([("continue", token)] if token else [])
+            page: dict[str, Any] = self.rest.get(f"/apis/{GROUP_VERSION}/{plural}", query=query)
             yield from page.get("items") or ()
             token = (page.get("metadata") or {}).get("continue")
             if not token:

@@ -22,10 +22,11 @@ from typing import Any, cast
 
 import structlog
 import urllib3
-from kubernetes import client
+from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 
 from aks_checklist.baseline.marks import FIELD_MANAGER
+from aks_checklist.kube.rest import Rest, collection
 from aks_checklist.kube.throttle import Throttle
 from aks_checklist.observability import API_THROTTLED, API_WRITE_SECONDS, API_WRITES
 
@@ -38,6 +39,20 @@ MERGE = "application/merge-patch+json"
 
 
 TRANSIENT_STATUSES = frozenset({0, 409, 429, 500, 502, 503, 504})
+
+# (group, version, plural) of the kinds the writer creates, applies or deletes by kind.
+BASELINE_PATHS = {
+    "NetworkPolicy": ("networking.k8s.io", "v1", "networkpolicies"),
+    "LimitRange": ("", "v1", "limitranges"),
+    "ResourceQuota": ("", "v1", "resourcequotas"),
+    "PodDisruptionBudget": ("policy", "v1", "poddisruptionbudgets"),
+}
+OWNER_PATHS = {
+    "Deployment": ("apps", "v1", "deployments"),
+    "StatefulSet": ("apps", "v1", "statefulsets"),
+}
+MANAGED = (("fieldManager", FIELD_MANAGER),)
+FORCED = (("fieldManager", FIELD_MANAGER), ("force", "true"))
 
 
 @dataclass
@@ -76,13 +91,9 @@ def _reason(error: ApiException) -> str:
 
 
 class Writer:
-    def __init__(self, api: client.ApiClient, throttle: Throttle | None = None) -> None:
+    def __init__(self, api: ApiClient, throttle: Throttle | None = None) -> None:
         self.throttle = throttle or Throttle()
-        self.core = client.CoreV1Api(api)
-        self.networking = client.NetworkingV1Api(api)
-        self.policy = client.PolicyV1Api(api)
-        self.apps = client.AppsV1Api(api)
-        self.custom = client.CustomObjectsApi(api)
+        self.rest = Rest(api)
 
     def _call(
         self,
@@ -123,27 +134,16 @@ class Writer:
 
     # -- baseline objects -------------------------------------------------------------------
 
-    def _baseline_call(self, kind: str, verb: str) -> Callable[..., Any]:
-        api = {
-            "NetworkPolicy": (self.networking, "network_policy"),
-            "LimitRange": (self.core, "limit_range"),
-            "ResourceQuota": (self.core, "resource_quota"),
-            "PodDisruptionBudget": (self.policy, "pod_disruption_budget"),
-        }
-        target, suffix = api[kind]
-        method: Callable[..., Any] = getattr(target, f"{verb}_namespaced_{suffix}")
-        return method
-
     def create(self, body: dict[str, Any]) -> str | None:
         """Creates ``body``; fails with a 409 WriteError when the name is taken. Returns the uid."""
         kind, namespace, name = _where(body)
-        create = self._baseline_call(kind, "create")
+        path = collection(*BASELINE_PATHS[kind], namespace)
         created = self._call(
             kind,
             "create",
             namespace,
             name,
-            lambda: create(namespace, body, field_manager=FIELD_MANAGER, _preload_content=False),
+            lambda: self.rest.request("POST", path, query=MANAGED, body=body),
         )
         return _uid(created)
 
@@ -151,7 +151,7 @@ class Writer:
         """Applies ``body`` over our own object, only if it is still at ``resource_version``."""
         kind, namespace, name = _where(body)
         body = {**body, "metadata": {**body["metadata"], "resourceVersion": resource_version}}
-        patch = self._baseline_call(kind, "patch")
+        path = f"{collection(*BASELINE_PATHS[kind], namespace)}/{name}"
         applied = self._call(
             kind,
             "apply",
@@ -159,42 +159,29 @@ class Writer:
             name,
             # force: the fields are ours (the label and the resourceVersion prove it), and
             # another manager's claim on them (a kubectl edit) is the drift being repaired.
-            lambda: patch(
-                name,
-                namespace,
-                body,
-                field_manager=FIELD_MANAGER,
-                force=True,
-                _content_type=APPLY,
-                _preload_content=False,
-            ),
+            lambda: self.rest.request("PATCH", path, query=FORCED, body=body, content_type=APPLY),
         )
         return _uid(applied)
 
     def delete(
         self, kind: str, namespace: str, name: str, uid: str | None, resource_version: str | None
     ) -> None:
-        remove = self._baseline_call(kind, "delete")
-        options = client.V1DeleteOptions(
-            preconditions=client.V1Preconditions(uid=uid, resource_version=resource_version)
-        )
+        path = f"{collection(*BASELINE_PATHS[kind], namespace)}/{name}"
+        options = _delete_options({"uid": uid, "resourceVersion": resource_version})
         self._call(
             kind,
             "delete",
             namespace,
             name,
-            lambda: remove(name, namespace, body=options, _preload_content=False),
+            lambda: self.rest.request("DELETE", path, body=options),
             missing_ok=True,
         )
 
     def owner_uid(self, kind: str, namespace: str, name: str) -> str | None:
         """The live uid of a Deployment or StatefulSet (a read), or None when it is gone."""
-        read = {
-            "Deployment": self.apps.read_namespaced_deployment,
-            "StatefulSet": self.apps.read_namespaced_stateful_set,
-        }[kind]
+        path = f"{collection(*OWNER_PATHS[kind], namespace)}/{name}"
         try:
-            return _uid(read(name, namespace, _preload_content=False))
+            return _uid(self.rest.request("GET", path))
         except ApiException as error:
             if error.status == 404:
                 return None
@@ -216,78 +203,53 @@ class Writer:
                 "ownerReferences": [owner],
             },
         }
+        path = collection(GROUP, VERSION, "akscompliances", namespace)
 
         def create() -> str | None:
             try:
-                created: Any = self.custom.create_namespaced_custom_object(
-                    GROUP,
-                    VERSION,
-                    namespace,
-                    "akscompliances",
-                    body,
-                    field_manager=FIELD_MANAGER,
-                )
+                created = self.rest.request("POST", path, query=MANAGED, body=body)
             except ApiException as error:
                 if error.status != 409:  # 409: an earlier pass made it, its event is on its way
                     raise
                 return None
-            return str(created["metadata"]["uid"])
+            return _uid(created)
 
         uid: str | None = self._call("AksCompliance", "create", namespace, name, create)
         return uid
 
     def patch_report_status(self, namespace: str, name: str, status: dict[str, Any]) -> None:
+        path = f"{collection(GROUP, VERSION, 'akscompliances', namespace)}/{name}/status"
         self._call(
             "AksCompliance",
             "patch",
             namespace,
             name,
-            lambda: self.custom.patch_namespaced_custom_object_status(
-                GROUP,
-                VERSION,
-                namespace,
-                "akscompliances",
-                name,
-                {"status": status},
-                field_manager=FIELD_MANAGER,
-                _content_type=MERGE,
+            lambda: self.rest.request(
+                "PATCH", path, query=MANAGED, body={"status": status}, content_type=MERGE
             ),
         )
 
     def delete_report(self, namespace: str, name: str, uid: str | None) -> None:
-        options = client.V1DeleteOptions(
-            preconditions=client.V1Preconditions(uid=uid) if uid else None
-        )
+        path = f"{collection(GROUP, VERSION, 'akscompliances', namespace)}/{name}"
+        options = _delete_options({"uid": uid} if uid else {})
         self._call(
             "AksCompliance",
             "delete",
             namespace,
             name,
-            lambda: self.custom.delete_namespaced_custom_object(
-                GROUP,
-                VERSION,
-                namespace,
-                "akscompliances",
-                name,
-                body=options,
-            ),
+            lambda: self.rest.request("DELETE", path, body=options),
             missing_ok=True,
         )
 
     def patch_policy_status(self, name: str, status: dict[str, Any]) -> None:
+        path = f"{collection(GROUP, VERSION, 'akschecklistpolicies')}/{name}/status"
         self._call(
             "AksChecklistPolicy",
             "patch",
             None,
             name,
-            lambda: self.custom.patch_cluster_custom_object_status(
-                GROUP,
-                VERSION,
-                "akschecklistpolicies",
-                name,
-                {"status": status},
-                field_manager=FIELD_MANAGER,
-                _content_type=MERGE,
+            lambda: self.rest.request(
+                "PATCH", path, query=MANAGED, body={"status": status}, content_type=MERGE
             ),
             missing_ok=True,
         )
@@ -297,27 +259,15 @@ class Writer:
     def policy_reports_served(self) -> bool:
         """Whether the API server serves wgpolicyk8s.io/v1alpha2 (its CRDs are installed)."""
         try:
-            resources = self.custom.api_client.call_api(
-                *self.custom.api_client.param_serialize(
-                    "GET", f"/apis/{REPORTS_GROUP}/{REPORTS_VERSION}", auth_settings=["BearerToken"]
-                )
-            )
-        except (OSError, urllib3.exceptions.HTTPError):
+            self.rest.request("GET", f"/apis/{REPORTS_GROUP}/{REPORTS_VERSION}")
+        except (ApiException, OSError, urllib3.exceptions.HTTPError):
             return False
-        return bool(resources.status == 200)
+        return True
 
     def read_policy_report(self, namespace: str | None, name: str) -> dict[str, Any] | None:
         """The live report (a read), or None when there is none."""
-        found: Any
         try:
-            if namespace is None:
-                found = self.custom.get_cluster_custom_object(
-                    REPORTS_GROUP, REPORTS_VERSION, "clusterpolicyreports", name
-                )
-            else:
-                found = self.custom.get_namespaced_custom_object(
-                    REPORTS_GROUP, REPORTS_VERSION, namespace, "policyreports", name
-                )
+            found = self.rest.get(_policy_report_path(namespace, name))
         except ApiException as error:
             if error.status == 404:
                 return None
@@ -330,57 +280,50 @@ class Writer:
         """Server-side applies one of our PolicyReports or ClusterPolicyReports."""
         kind, name = body["kind"], body["metadata"]["name"]
         namespace = body["metadata"].get("namespace")
-
-        def apply() -> Any:
-            if namespace is None:
-                return self.custom.patch_cluster_custom_object(
-                    REPORTS_GROUP,
-                    REPORTS_VERSION,
-                    "clusterpolicyreports",
-                    name,
-                    body,
-                    field_manager=FIELD_MANAGER,
-                    force=True,
-                    _content_type=APPLY,
-                )
-            return self.custom.patch_namespaced_custom_object(
-                REPORTS_GROUP,
-                REPORTS_VERSION,
-                namespace,
-                "policyreports",
-                name,
-                body,
-                field_manager=FIELD_MANAGER,
-                force=True,
-                _content_type=APPLY,
-            )
-
-        self._call(kind, "apply", namespace, name, apply)
+        path = _policy_report_path(namespace, name)
+        self._call(
+            kind,
+            "apply",
+            namespace,
+            name,
+            lambda: self.rest.request("PATCH", path, query=FORCED, body=body, content_type=APPLY),
+        )
 
     def delete_policy_report(self, namespace: str, name: str) -> None:
+        path = _policy_report_path(namespace, name)
         self._call(
             "PolicyReport",
             "delete",
             namespace,
             name,
-            lambda: self.custom.delete_namespaced_custom_object(
-                REPORTS_GROUP, REPORTS_VERSION, namespace, "policyreports", name
-            ),
+            lambda: self.rest.request("DELETE", path),
             missing_ok=True,
         )
 
     def server_version(self) -> str:
-        info = client.VersionApi(self.core.api_client).get_code()
-        return str(info.git_version)
+        return str(self.rest.get("/version")["gitVersion"])
 
 
 def _where(body: dict[str, Any]) -> tuple[str, str, str]:
     return body["kind"], body["metadata"]["namespace"], body["metadata"]["name"]
 
 
-def _uid(response: Any) -> str | None:
-    """The uid in a raw response: turning it into the client's typed models would cost
-    more CPU than the write itself, with the GIL held while the event loop waits."""
-    body = json.loads(response.data or b"{}")
+def _policy_report_path(namespace: str | None, name: str) -> str:
+    plural = "policyreports" if namespace else "clusterpolicyreports"
+    return f"{collection(REPORTS_GROUP, REPORTS_VERSION, plural, namespace)}/{name}"
+
+
+def _delete_options(preconditions: dict[str, str | None]) -> dict[str, Any]:
+    """DeleteOptions that let only the very object we judged be deleted."""
+    options: dict[str, Any] = {"apiVersion": "v1", "kind": "DeleteOptions"}
+    kept = {key: value for key, value in preconditions.items() if value}
+    if kept:
+        options["preconditions"] = kept
+    return options
+
+
+def _uid(data: bytes | None) -> str | None:
+    """The uid in a raw answer, read without building the client's typed models."""
+    body = json.loads(data or b"{}")
     uid = (body.get("metadata") or {}).get("uid") if isinstance(body, dict) else None
     return str(uid) if uid else None
