@@ -12,11 +12,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import sys
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from aks_checklist.catalog.loader import Catalog, load_catalog
 from aks_checklist.checks.model import Finding, Result, Severity
@@ -148,7 +149,7 @@ def namespace_report(
     return NamespaceReport(
         namespace=namespace,
         status=status,
-        item_counts={item: (row[0], row[1], row[2]) for item, row in items.items()},
+        item_counts={sys.intern(item): _shared((r[0], r[1], r[2])) for item, r in items.items()},
         item_results=item_results(findings),
         failures=tuple(
             (rule, group[0].severity.value, len(group))
@@ -309,7 +310,23 @@ def item_results(findings: Iterable[Finding]) -> dict[str, frozenset[Result]]:
     seen: dict[str, set[Result]] = defaultdict(set)
     for finding in findings:
         seen[finding.item].add(finding.result)
-    return {item: frozenset(results) for item, results in seen.items()}
+    return {sys.intern(item): _shared(frozenset(results)) for item, results in seen.items()}
+
+
+# A controller keeps a compact report per namespace, each with a row per checklist item:
+# the same few count triples and sets of results, shared rather than held 5,000 times.
+_SHARED: dict[Any, Any] = {}
+_SHARED_MAX = 4096
+_V = TypeVar("_V", tuple[int, int, int], frozenset[Result])
+
+
+def _shared(value: _V) -> _V:
+    found: _V | None = _SHARED.get(value)
+    if found is not None:
+        return found
+    if len(_SHARED) < _SHARED_MAX:
+        _SHARED[value] = value
+    return value
 
 
 def merge_item_results(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from aks_checklist.controller.coalescer import Coalescer, PolicyQueue
+from aks_checklist.controller.coalescer import DEBOUNCE_SECONDS, Coalescer, PolicyQueue
 
 
 def test_a_burst_on_one_namespace_is_taken_as_one_unit_of_work() -> None:
@@ -106,4 +106,58 @@ def test_forgotten_policies_no_longer_receive_work() -> None:
     queue.namespaces.clear()
     coalescer.forget("gone")
     coalescer.mark("shop")
-    assert queue.namespaces == set()
+    assert queue.namespaces == {}
+
+
+def test_a_running_pass_takes_only_settled_namespaces_and_none_being_served() -> None:
+    """Marked a debounce ago: taken; just marked, or served by a lane now: left for later."""
+
+    async def scenario() -> tuple[list[str], list[str], set[str], bool]:
+        queue = PolicyQueue()
+        await queue.next()
+        queue.mark("settled")
+        queue.mark("served-now")
+        await asyncio.sleep(DEBOUNCE_SECONDS + 0.05)
+        queue.mark("just-marked")
+        taken = queue.take_settled(busy={"served-now"})
+        await asyncio.sleep(DEBOUNCE_SECONDS + 0.05)
+        later = queue.take_settled(busy={"served-now"})
+        return taken, later, set(queue.namespaces), queue.wake.is_set()
+
+    taken, later, left, wake = asyncio.run(scenario())
+    assert taken == ["settled"]
+    assert later == ["just-marked"]
+    assert left == {"served-now"}
+    assert wake, "a namespace is still marked, so the next pass must come"
+
+
+def test_taking_the_last_marked_namespace_lets_the_queue_sleep() -> None:
+    async def scenario() -> tuple[list[str], bool]:
+        queue = PolicyQueue()
+        await queue.next()
+        queue.mark("shop")
+        await asyncio.sleep(DEBOUNCE_SECONDS + 0.05)
+        return queue.take_settled(), queue.wake.is_set()
+
+    assert asyncio.run(scenario()) == (["shop"], False)
+
+
+def test_a_pass_serves_namespaces_marked_while_it_runs_until_its_time_is_up() -> None:
+    """The lanes' iterator waits for what is marked meanwhile to settle, skips the unwanted,
+    leaves busy namespaces to the next pass, and stops taking more when its time is up."""
+
+    async def scenario(seconds: float) -> tuple[list[str], set[str]]:
+        queue = PolicyQueue()
+        await queue.next()
+        served: list[str] = []
+        async for namespace in queue.absorbing(
+            ["first"], busy={"busy"}, wanted=lambda ns: ns != "kube-system", seconds=seconds
+        ):
+            served.append(namespace)
+            if namespace == "first":
+                for marked in ("created-meanwhile", "kube-system", "busy"):
+                    queue.mark(marked)
+        return served, set(queue.namespaces)
+
+    assert asyncio.run(scenario(5.0)) == (["first", "created-meanwhile"], {"busy"})
+    assert asyncio.run(scenario(0.0)) == (["first"], {"created-meanwhile", "kube-system", "busy"})

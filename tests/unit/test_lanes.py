@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -65,3 +66,22 @@ def test_an_escaping_error_stops_the_other_lanes_and_is_raised() -> None:
 
     assert raised.group_contains(RuntimeError, match="boom")
     assert len(done) < 50
+
+
+def test_lanes_share_an_asynchronous_source_that_waits_for_more() -> None:
+    """Items that arrive while the lanes work are handed out once each, in order."""
+    started: list[int] = []
+
+    async def arriving() -> AsyncIterator[int]:
+        for item in range(10):
+            if item % 3 == 0:
+                await asyncio.sleep(0.005)  # more arrive later
+            yield item
+
+    async def work(item: int) -> None:
+        started.append(item)
+        await asyncio.sleep(0.002)
+
+    asyncio.run(each(arriving(), work, lanes=4))
+
+    assert started == list(range(10))

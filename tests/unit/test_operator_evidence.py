@@ -25,7 +25,9 @@ from aks_checklist.controller.resources import (
     NAMESPACED,
     POLICIES,
     VOLUME_ATTACHMENTS,
+    Packed,
     Watched,
+    pack,
     slim,
 )
 from aks_checklist.controller.view import ClusterView
@@ -161,15 +163,15 @@ def cluster_objects() -> list[Obj]:
     ]
 
 
-def indexes_of(objects: list[Obj]) -> dict[str, dict[str | None, list[Obj]]]:
-    """The Kopf indexes the handlers would fill from ``objects``: slimmed, keyed by namespace."""
-    indexes: dict[str, dict[str | None, list[Obj]]] = {
+def indexes_of(objects: list[Obj]) -> dict[str, dict[str | None, list[Packed]]]:
+    """The Kopf indexes the handlers would fill from ``objects``: slimmed, packed, by namespace."""
+    indexes: dict[str, dict[str | None, list[Packed]]] = {
         w.index_id: defaultdict(list) for w in (*NAMESPACED, *CLUSTER_SCOPED, POLICIES)
     }
     for obj in objects:
         watched = BY_KIND[obj["kind"]]
         key = obj["metadata"].get("namespace") if watched.namespaced else None
-        indexes[watched.index_id][key].append(slim(obj, watched))
+        indexes[watched.index_id][key].append(pack(slim(obj, watched)))
     return {index: dict(values) for index, values in indexes.items()}
 
 
@@ -183,7 +185,9 @@ def test_the_operators_view_judges_the_evidence_as_the_whole_objects_do() -> Non
     crds = ("gmsacredentialspecs.windows.k8s.io",)
     whole = check_evidence(ClusterEvidence.of(objects, crds=crds, complete=True))
     view = ClusterView(indexes_of(objects))
-    slimmed = check_evidence(ClusterEvidence.of(view.evidence_objects(), crds=crds, complete=True))
+    slimmed = check_evidence(
+        ClusterEvidence.of(view.evidence_objects()(), crds=crds, complete=True)
+    )
     assert judged(slimmed) == judged(whole)
     rules = {f.rule: f.result.value for f in slimmed}
     # The table would be vacuous if the objects judged nothing: these read the kept fields.
@@ -200,7 +204,7 @@ def test_ghosts_are_left_out_of_the_evidence() -> None:
     objects = cluster_objects()
     falco = next(o for o in objects if o["metadata"]["name"] == "falco")
     view = ClusterView(indexes_of(objects), ghosts=lambda: frozenset({falco["metadata"]["uid"]}))
-    kinds = {(o["kind"], o["metadata"]["name"]) for o in view.evidence_objects()}
+    kinds = {(o["kind"], o["metadata"]["name"]) for o in view.evidence_objects()()}
     assert ("DaemonSet", "falco") not in kinds
     assert ("Deployment", "istiod") in kinds
 

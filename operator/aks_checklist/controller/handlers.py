@@ -27,6 +27,7 @@ from aks_checklist.controller.resources import (
     REPORTS,
     Watched,
     controlled,
+    pack,
     slim,
 )
 from aks_checklist.controller.state import OperatorState
@@ -38,6 +39,7 @@ from aks_checklist.kube.writer import Writer
 
 log = structlog.get_logger("aks_checklist.controller")
 FINALIZER = "akschecklist.io/finalizer"
+EVENT_POSTERS = 2  # Events posted at once
 
 
 @kopf.on.startup()
@@ -53,6 +55,10 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     # busy cluster that is thousands of lines a minute with nothing to act on.
     logging.getLogger("kopf.objects").setLevel(logging.WARNING)
     settings.posting.level = logging.INFO
+    # Kopf posts each object's Events from a worker of its own, unbounded by default: a burst
+    # of 300 created objects opened 300 connections (128 KiB of TLS buffers each) that
+    # competed with the baseline writes. Events can wait; the writes cannot.
+    settings.posting.worker_limit = EVENT_POSTERS
     settings.watching.server_timeout = 300
     settings.queueing.worker_limit = None
     # A standby takes over once the active replica's record expires: keep that short.
@@ -93,8 +99,11 @@ def _register(watched: Watched) -> None:
     key_of_namespace = watched.namespaced
     when = (lambda body, **_: not controlled(body)) if watched is PODS else None
 
-    def index(body: kopf.Body, namespace: str | None, **_: Any) -> dict[Any, Any]:
-        return {namespace if key_of_namespace else None: slim(body, watched)}
+    # async: Kopf runs a plain function in a thread, and the hop costs more than slimming.
+    async def index(body: kopf.Body, namespace: str | None, **_: Any) -> dict[Any, Any]:
+        if watched is NAMESPACES:  # by name: a pass looks its namespaces up one by one
+            return {meta(body).get("name"): pack(slim(body, watched))}
+        return {namespace if key_of_namespace else None: pack(slim(body, watched))}
 
     async def tap(
         body: kopf.Body, namespace: str | None, type: str | None, memo: kopf.Memo, **_: Any
@@ -196,7 +205,7 @@ async def policy_deleted(name: str, memo: kopf.Memo, **kwargs: Any) -> None:
     """Removes every object and report the policy made, then lets other policies take over."""
     state = _state(memo)
     view = _view(state, kwargs)
-    for namespace in sorted(set(view.namespaces()) | view.report_namespaces()):
+    for namespace in sorted(view.namespace_names() | view.report_namespaces()):
         outcomes = await release(view, state, namespace, name, "policy deleted")
         failed = [o for o in outcomes if not o.ok]
         if failed:  # Kopf retries the handler (with its own backoff), finalizer kept

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
@@ -75,6 +75,11 @@ from aks_checklist.report import (
 )
 
 log = structlog.get_logger("aks_checklist.worker")
+# How long a pass keeps taking the namespaces marked after it started: then it ends, so the
+# policy's status and the metrics stay current under constant churn.
+ABSORB_SECONDS = 5.0
+# Reports judged and written at once, beside the lanes writing baselines (see serve below).
+REPORTS_AT_ONCE = 2
 
 
 async def release(
@@ -113,6 +118,7 @@ class PolicyWorker:
     engines: PolicyEngines = field(init=False)
     _policies_cache: dict[tuple[str, Any], Policy] = field(default_factory=dict)
     changes: dict[tuple[str, str], int] = field(default_factory=dict)
+    serving: set[str] = field(default_factory=set)  # namespaces a lane is serving now
 
     def __post_init__(self) -> None:
         self.metrics = PolicyMetrics(self.name)
@@ -166,9 +172,8 @@ class PolicyWorker:
         if policy.policy_reports and (work.full or self.policy_reports.served is None):
             await self.policy_reports.check_served()
         policies = self._all_policies(view, policy)
-        namespaces = view.namespaces()
         targets = (
-            set(namespaces) | set(self.reports) | view.report_namespaces()
+            view.namespace_names() | set(self.reports) | view.report_namespaces()
             if work.full
             else set(work.namespaces)
         )
@@ -177,22 +182,63 @@ class PolicyWorker:
                 for gone in set(registry) - targets - {""}:
                     del registry[gone]
 
-        async def serve(namespace: str) -> None:
+        # Reports wait while any lane writes a baseline: in a burst, the API server's
+        # attention goes to what protects the namespaces first, then to the dashboard.
+        report_lanes = asyncio.Semaphore(REPORTS_AT_ONCE)
+        baselines_written = asyncio.Event()
+        baselines_written.set()
+        writing = 0
+
+        def failed(namespace: str, error: Exception) -> None:
+            self.failures[namespace] = f"namespace {namespace}: {error}"
+            self.queue.requeue(namespace, self.backoff.failed(namespace))
+            log.exception("Failed to reconcile namespace", namespace=namespace, policy=self.name)
+
+        async def report(namespace: str, step: Callable[[], Awaitable[None]]) -> None:
             try:
-                await self._reconcile_namespace(
-                    policy, policies, view, namespace, namespaces.get(namespace), today
-                )
+                await baselines_written.wait()
+                async with report_lanes:
+                    await step()
                 self.failures.pop(namespace, None)
             except Exception as error:  # one namespace must not stop the others or the daemon
-                self.failures[namespace] = f"namespace {namespace}: {error}"
-                self.queue.requeue(namespace, self.backoff.failed(namespace))
-                log.exception(
-                    "Failed to reconcile namespace", namespace=namespace, policy=self.name
-                )
+                failed(namespace, error)
+            finally:
+                self.serving.discard(namespace)  # busy until its report is written
 
-        await each(
-            sorted(t for t in targets if self.state.watches(t)), serve, lanes=self.state.lanes
-        )
+        async def serve(namespace: str) -> None:
+            nonlocal writing
+            self.serving.add(namespace)
+            writing += 1
+            baselines_written.clear()
+            try:
+                step = await self._reconcile_namespace(
+                    policy, policies, view, namespace, view.namespace(namespace), today
+                )
+                if step is not None:
+                    reports.create_task(report(namespace, step))
+                else:  # released: nothing to report
+                    self.failures.pop(namespace, None)
+                    self.serving.discard(namespace)
+            except Exception as error:  # same
+                failed(namespace, error)
+                self.serving.discard(namespace)
+            finally:
+                writing -= 1
+                if not writing:
+                    baselines_written.set()
+
+        async with asyncio.TaskGroup() as reports:  # the pass ends when every report is written
+            await each(
+                # A namespace created while the pass runs waits for a free lane, not the pass.
+                self.queue.absorbing(
+                    sorted(t for t in targets if self.state.watches(t)),
+                    busy=self.serving,
+                    wanted=self.state.watches,
+                    seconds=ABSORB_SECONDS,
+                ),
+                serve,
+                lanes=self.state.lanes,
+            )
         if work.cluster or work.full:
             try:
                 self.cluster_findings = await self._cluster_findings(
@@ -254,7 +300,13 @@ class PolicyWorker:
         namespace: str,
         ns_obj: Obj | None,
         today: date,
-    ) -> None:
+    ) -> Callable[[], Awaitable[None]] | None:
+        """Writes the namespace's baseline; returns what reports it, to be run after.
+
+        The report waits because in a burst the baseline objects are what
+        protects the namespace: its lane moves on to the next namespace's
+        baseline while a few report lanes judge and write the reports.
+        """
         terminating = ns_obj is None or meta(ns_obj).get("deletionTimestamp") is not None
         labels = labels_of(ns_obj) if ns_obj else {}
         annotations = annotations_of(ns_obj) if ns_obj else {}
@@ -270,7 +322,7 @@ class PolicyWorker:
                 )
                 self._record_writes(namespace, outcomes)
                 await self.policy_reports.remove(namespace, report_name(policy.name))
-            return
+            return None
 
         owner = enforcing_policy(policies, namespace, labels, annotations, operator_namespace)
         enforce = policy.enforcing and owner == policy.name
@@ -289,34 +341,37 @@ class PolicyWorker:
         outcomes = await execute(self.state.writer, plan.actions, policy.name)
         self._record_writes(namespace, outcomes)
 
-        snapshot = applied(snapshot, outcomes)
-        findings = apply_attestations(
-            apply_waivers(evaluate([snapshot], policy.checks), policy.waivers, today),
-            policy.attestations,
-            today,
-        )
-        report = namespace_report(
-            policy.name,
-            namespace,
-            findings,
-            workloads=len(snapshot.workloads),
-            baseline=settle(plan.state, outcomes).as_status(),
-        )
-        if policy.policy_reports:
-            await self.policy_reports.write(
-                namespace_policy_report(policy.name, namespace, findings)
+        async def report_step() -> None:
+            judged = applied(snapshot, outcomes)
+            findings = apply_attestations(
+                apply_waivers(evaluate([judged], policy.checks), policy.waivers, today),
+                policy.attestations,
+                today,
             )
-        previous = self.reports.get(namespace)
-        self.reports[namespace] = report.compact()
-        try:
-            await self._write_report(view, policy, namespace, report, previous)
-        except WriteError as error:
-            # The report on the cluster is still the previous one: so is what we compare with.
-            if previous is None:
-                del self.reports[namespace]
-            else:
-                self.reports[namespace] = previous
-            self._retry(namespace, error.transient, str(error), error.retry_after)
+            report = namespace_report(
+                policy.name,
+                namespace,
+                findings,
+                workloads=len(judged.workloads),
+                baseline=settle(plan.state, outcomes).as_status(),
+            )
+            if policy.policy_reports:
+                await self.policy_reports.write(
+                    namespace_policy_report(policy.name, namespace, findings)
+                )
+            previous = self.reports.get(namespace)
+            self.reports[namespace] = report.compact()
+            try:
+                await self._write_report(view, policy, namespace, report, previous)
+            except WriteError as error:
+                # The report on the cluster is still the previous one: so is what we compare with.
+                if previous is None:
+                    del self.reports[namespace]
+                else:
+                    self.reports[namespace] = previous
+                self._retry(namespace, error.transient, str(error), error.retry_after)
+
+        return report_step
 
     def _record_writes(self, namespace: str, outcomes: Iterable[Outcome]) -> None:
         failed = [o for o in outcomes if not o.ok]
@@ -490,10 +545,11 @@ class PolicyWorker:
         if refresh or not self.discovery.polled:
             await asyncio.to_thread(self.discovery.poll)
             await asyncio.to_thread(self.engines.poll, self.discovery.names)
-        objects = [*view.evidence_objects(), *self.engines.objects]
+        unpack, engines = view.evidence_objects(), self.engines.objects
         crds, complete = self.discovery.names, not self.state.watched_namespaces
 
         def judge() -> list[Finding]:  # O(workloads x tools): off the event loop
+            objects = [*unpack(), *engines]
             evidence = ClusterEvidence.of(objects, crds=crds, complete=complete)
             return check_evidence(evidence, policy.checks)
 
