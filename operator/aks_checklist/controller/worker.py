@@ -35,7 +35,7 @@ from aks_checklist.checks import storage
 from aks_checklist.checks.engine import evaluate
 from aks_checklist.checks.evidence import ClusterEvidence, check_evidence
 from aks_checklist.checks.model import Finding, Severity
-from aks_checklist.checks.snapshot import Obj, annotations_of, labels_of, meta
+from aks_checklist.checks.snapshot import Obj, Snapshot, annotations_of, labels_of, meta
 from aks_checklist.conditions import PassResult, invalid_spec_conditions, policy_conditions
 from aks_checklist.controller.azure_refresh import AzureRefresh
 from aks_checklist.controller.backoff import Backoff
@@ -44,6 +44,8 @@ from aks_checklist.controller.executor import execute
 from aks_checklist.controller.lanes import each
 from aks_checklist.controller.metrics import PolicyMetrics
 from aks_checklist.controller.policy_reports import PolicyReports
+from aks_checklist.controller.report_lanes import ReportLanes
+from aks_checklist.controller.resources import pack
 from aks_checklist.controller.state import OperatorState
 from aks_checklist.controller.view import ClusterView
 from aks_checklist.kube.discovery import Discovery
@@ -78,8 +80,11 @@ log = structlog.get_logger("aks_checklist.worker")
 # How long a pass keeps taking the namespaces marked after it started: then it ends, so the
 # policy's status and the metrics stay current under constant churn.
 ABSORB_SECONDS = 5.0
-# Reports judged and written at once, beside the lanes writing baselines (see serve below).
+# Reports judged and written at once beside the lanes writing baselines, and how long one
+# waits for the lanes to finish writing baselines before it goes anyway (report_lanes.py).
 REPORTS_AT_ONCE = 2
+REPORT_PATIENCE_SECONDS = 1.0
+REPORTS_WAITING = 256  # then a lane waits too: each waiting report holds its packed namespace
 
 
 async def release(
@@ -182,63 +187,9 @@ class PolicyWorker:
                 for gone in set(registry) - targets - {""}:
                     del registry[gone]
 
-        # Reports wait while any lane writes a baseline: in a burst, the API server's
-        # attention goes to what protects the namespaces first, then to the dashboard.
-        report_lanes = asyncio.Semaphore(REPORTS_AT_ONCE)
-        baselines_written = asyncio.Event()
-        baselines_written.set()
-        writing = 0
-
-        def failed(namespace: str, error: Exception) -> None:
-            self.failures[namespace] = f"namespace {namespace}: {error}"
-            self.queue.requeue(namespace, self.backoff.failed(namespace))
-            log.exception("Failed to reconcile namespace", namespace=namespace, policy=self.name)
-
-        async def report(namespace: str, step: Callable[[], Awaitable[None]]) -> None:
-            try:
-                await baselines_written.wait()
-                async with report_lanes:
-                    await step()
-                self.failures.pop(namespace, None)
-            except Exception as error:  # one namespace must not stop the others or the daemon
-                failed(namespace, error)
-            finally:
-                self.serving.discard(namespace)  # busy until its report is written
-
-        async def serve(namespace: str) -> None:
-            nonlocal writing
-            self.serving.add(namespace)
-            writing += 1
-            baselines_written.clear()
-            try:
-                step = await self._reconcile_namespace(
-                    policy, policies, view, namespace, view.namespace(namespace), today
-                )
-                if step is not None:
-                    reports.create_task(report(namespace, step))
-                else:  # released: nothing to report
-                    self.failures.pop(namespace, None)
-                    self.serving.discard(namespace)
-            except Exception as error:  # same
-                failed(namespace, error)
-                self.serving.discard(namespace)
-            finally:
-                writing -= 1
-                if not writing:
-                    baselines_written.set()
-
-        async with asyncio.TaskGroup() as reports:  # the pass ends when every report is written
-            await each(
-                # A namespace created while the pass runs waits for a free lane, not the pass.
-                self.queue.absorbing(
-                    sorted(t for t in targets if self.state.watches(t)),
-                    busy=self.serving,
-                    wanted=self.state.watches,
-                    seconds=ABSORB_SECONDS,
-                ),
-                serve,
-                lanes=self.state.lanes,
-            )
+        await self._serve(
+            sorted(t for t in targets if self.state.watches(t)), policy, policies, view, today
+        )
         if work.cluster or work.full:
             try:
                 self.cluster_findings = await self._cluster_findings(
@@ -258,6 +209,65 @@ class PolicyWorker:
         self._announce_pass()
         await self._write_policy_status(raw, policy)
         return policy
+
+    async def _serve(
+        self,
+        targets: list[str],
+        policy: Policy,
+        policies: list[Policy],
+        view: ClusterView,
+        today: date,
+    ) -> None:
+        """Serves ``targets`` and what is marked meanwhile on the lanes; reports after."""
+
+        def failed(namespace: str, error: Exception) -> None:
+            self.failures[namespace] = f"namespace {namespace}: {error}"
+            self.queue.requeue(namespace, self.backoff.failed(namespace))
+            log.exception("Failed to reconcile namespace", namespace=namespace, policy=self.name)
+
+        async def report(namespace: str, step: Callable[[], Awaitable[None]]) -> None:
+            try:
+                await step()
+                self.failures.pop(namespace, None)
+            except Exception as error:  # one namespace must not stop the others or the daemon
+                failed(namespace, error)
+            finally:
+                self.serving.discard(namespace)  # busy until its report is written
+
+        async def serve(namespace: str) -> None:
+            self.serving.add(namespace)
+            try:
+                with reports.writing_baseline():
+                    step = await self._reconcile_namespace(
+                        policy, policies, view, namespace, view.namespace(namespace), today
+                    )
+            except Exception as error:  # same
+                failed(namespace, error)
+                self.serving.discard(namespace)
+                return
+            if step is None:  # released: nothing to report
+                self.failures.pop(namespace, None)
+                self.serving.discard(namespace)
+                return
+            await reports.submit(lambda: report(namespace, step))
+
+        reports = ReportLanes(
+            at_once=REPORTS_AT_ONCE,
+            pending=REPORTS_WAITING,
+            patience=REPORT_PATIENCE_SECONDS,
+        )
+        async with reports:  # the pass ends when every report is written
+            await each(
+                # A namespace created while the pass runs waits for a free lane, not the pass.
+                self.queue.absorbing(
+                    targets,
+                    busy=self.serving,
+                    wanted=self.state.watches,
+                    seconds=ABSORB_SECONDS,
+                ),
+                serve,
+                lanes=self.state.lanes,
+            )
 
     async def _heal(self, view: ClusterView) -> None:
         """Drops from this process's view what the indexes hold but the API server does not."""
@@ -341,8 +351,16 @@ class PolicyWorker:
         outcomes = await execute(self.state.writer, plan.actions, policy.name)
         self._record_writes(namespace, outcomes)
 
+        # A report may wait a while for its lane (report_lanes.py): its namespace's objects
+        # wait packed, as in the indexes, rather than as the dicts the plan read.
+        after = applied(snapshot, outcomes)
+        objects, cluster_objects = [pack(obj) for obj in after.objects], after.cluster_objects
+        complete, baseline = after.complete, settle(plan.state, outcomes).as_status()
+
         async def report_step() -> None:
-            judged = applied(snapshot, outcomes)
+            judged = Snapshot(
+                namespace, [o.unpack() for o in objects], cluster_objects, complete=complete
+            )
             findings = apply_attestations(
                 apply_waivers(evaluate([judged], policy.checks), policy.waivers, today),
                 policy.attestations,
@@ -353,7 +371,7 @@ class PolicyWorker:
                 namespace,
                 findings,
                 workloads=len(judged.workloads),
-                baseline=settle(plan.state, outcomes).as_status(),
+                baseline=baseline,
             )
             if policy.policy_reports:
                 await self.policy_reports.write(
