@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
+from aks_checklist.retry_delay import retry_delay
+
 BASE_SECONDS = 1.0
 CAP_SECONDS = 300.0
 
@@ -24,10 +26,9 @@ class Backoff:
         """Records a failure of ``key``; returns the seconds to wait before retrying it."""
         attempt = self.attempts.get(key, 0)
         self.attempts[key] = attempt + 1
-        delay = min(self.cap, self.base * 2.0**attempt) * self.rng.uniform(0.5, 1.5)
-        if retry_after is not None:
-            delay = max(delay, retry_after)
-        return float(min(delay, self.cap))
+        return retry_delay(
+            attempt, base=self.base, cap=self.cap, rng=self.rng, retry_after=retry_after
+        )
 
     def succeeded(self, key: str) -> None:
         self.attempts.pop(key, None)

@@ -16,6 +16,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from aks_checklist.retry_delay import retry_delay
+
 BASE_SECONDS = 0.5
 CAP_SECONDS = 30.0
 
@@ -49,10 +51,13 @@ class Throttle:
     def rejected(self, retry_after: float | None) -> float:
         """Records a 429; returns how long writers are now held from this moment."""
         with self._lock:
-            delay = min(CAP_SECONDS, BASE_SECONDS * 2.0**self._strikes)
-            delay *= self._rng.uniform(0.5, 1.5)
-            if retry_after is not None:
-                delay = max(delay, min(retry_after, CAP_SECONDS))
+            delay = retry_delay(
+                self._strikes,
+                base=BASE_SECONDS,
+                cap=CAP_SECONDS,
+                rng=self._rng,
+                retry_after=retry_after,
+            )
             self._strikes += 1
             self._until = max(self._until, self._clock() + delay)
             return self._until - self._clock()
