@@ -16,6 +16,7 @@ import kopf
 import structlog
 
 from aks_checklist.checks.snapshot import meta
+from aks_checklist.controller.diffbase import PolicyDiffBase
 from aks_checklist.controller.loop_lag import watch_lag
 from aks_checklist.controller.resources import (
     CLUSTER_SCOPED,
@@ -47,7 +48,7 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     # Kopf keeps its bookkeeping in our own policy's status, never in annotations.
     settings.persistence.finalizer = FINALIZER
     settings.persistence.progress_storage = kopf.StatusProgressStorage(field="status.kopf.progress")
-    settings.persistence.diffbase_storage = kopf.StatusDiffBaseStorage(
+    settings.persistence.diffbase_storage = PolicyDiffBase(
         field="status.kopf.last-handled-configuration"
     )
     settings.posting.reporting_component = "aks-checklist-operator"
