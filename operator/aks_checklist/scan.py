@@ -67,6 +67,8 @@ _split_documents = split_documents
 
 @dataclass(frozen=True, slots=True)
 class ScanResult:
+    """What a scan found, what it could not read, and how many objects it judged."""
+
     findings: list[Finding]
     errors: list[ScanError]
     objects_count: int
@@ -75,6 +77,8 @@ class ScanResult:
 
 @dataclass(frozen=True, slots=True)
 class Loaded:
+    """Everything the paths hold: objects read or rendered, errors, warnings, Dockerfiles."""
+
     objects: list[LoadedObject]
     errors: list[ScanError]
     warnings: list[str]

@@ -70,6 +70,8 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class ObjectRef:
+    """Which object a finding is about: its API version, kind, namespace (if any) and name."""
+
     api_version: str
     kind: str
     namespace: str | None

@@ -99,6 +99,8 @@ def shown(findings: Iterable[Finding], show_passed: bool) -> list[Finding]:
 
 @dataclass(frozen=True, slots=True)
 class Counts:
+    """The report's totals: objects judged, findings per result, failures per severity."""
+
     objects: int
     results: dict[Result, int]
     failed: dict[Severity, int]

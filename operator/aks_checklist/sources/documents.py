@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+from aks_checklist.sources import blockyaml
 
-from aks_checklist.sources.fastyaml import FastSafeLoader as _Loader
+if TYPE_CHECKING:
+    import yaml
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -143,22 +144,42 @@ def parse_documents(
 def _yaml_documents(text: str, file: str, errors: list[ScanError]) -> list[Document]:
     chunks = split_documents(text)
     try:
+        # Plain block YAML, most manifests: read without PyYAML (see blockyaml).
+        values = blockyaml.load_documents(chunks)
+    except blockyaml.Unsupported:
+        return _pyyaml_documents(text, chunks, file, errors)
+    return _documents(chunks, values)
+
+
+def _documents(chunks: list[tuple[int, str]], values: list[Any]) -> list[Document]:
+    return [
+        Document(
+            index,
+            _content_line(line, chunk),
+            value,
+            _helm_source(chunk),
+            _item_lines(line, chunk, value),
+        )
+        for index, ((line, chunk), value) in enumerate(zip(chunks, values, strict=True))
+    ]
+
+
+def _pyyaml_documents(
+    text: str, chunks: list[tuple[int, str]], file: str, errors: list[ScanError]
+) -> list[Document]:
+    """The documents as PyYAML reads them, with its error messages for broken ones."""
+    import yaml
+
+    from aks_checklist.sources.fastyaml import FastSafeLoader as _Loader
+
+    try:
         # Fast path: one parser over the whole stream.
         values = list(yaml.load_all(text, Loader=_Loader))
     except yaml.YAMLError:
         pass
     else:
         if len(values) == len(chunks):
-            return [
-                Document(
-                    index,
-                    _content_line(line, chunk),
-                    value,
-                    _helm_source(chunk),
-                    _item_lines(line, chunk, value),
-                )
-                for index, ((line, chunk), value) in enumerate(zip(chunks, values, strict=True))
-            ]
+            return _documents(chunks, values)
         # A stream the marker count does not explain (`...` end markers): no better line than 1.
         return [Document(index, 1, value) for index, value in enumerate(values)]
     # A broken document stops the stream parser, so parse document by document to keep the rest.
@@ -248,6 +269,8 @@ def _helm_source(chunk: str) -> str | None:
 
 
 def _yaml_message(exc: yaml.YAMLError, first_line: int) -> str:
+    import yaml  # loaded already: only PyYAML raises these
+
     if isinstance(exc, yaml.MarkedYAMLError):
         problem = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
