@@ -20,11 +20,8 @@ A Dockerfile no builder would accept is a :class:`ScanError` naming the file and
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date
 from typing import TYPE_CHECKING, Any, TextIO
 
 from aks_checklist.checks import engine, storage
@@ -32,6 +29,7 @@ from aks_checklist.checks.engine import CheckSettings
 from aks_checklist.checks.evidence import ClusterEvidence, check_evidence
 from aks_checklist.checks.model import Finding, ObjectRef
 from aks_checklist.checks.snapshot import CLUSTER_SCOPED_KINDS, split_by_namespace
+from aks_checklist.records import Frozen
 from aks_checklist.sources.discover import KUSTOMIZE_MODES, MANIFEST_SUFFIXES, discover
 from aks_checklist.sources.documents import (
     STDIN,
@@ -45,6 +43,8 @@ from aks_checklist.sources.documents import (
 )
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from aks_checklist.policy import Attestation, Waiver
 
 __all__ = [
@@ -65,24 +65,50 @@ __all__ = [
 _split_documents = split_documents
 
 
-@dataclass(frozen=True, slots=True)
-class ScanResult:
+class ScanResult(Frozen):
     """What a scan found, what it could not read, and how many objects it judged."""
 
+    _fields = __slots__ = ("findings", "errors", "objects_count", "warnings")
     findings: list[Finding]
     errors: list[ScanError]
     objects_count: int
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str]
+
+    def __init__(
+        self,
+        findings: list[Finding],
+        errors: list[ScanError],
+        objects_count: int,
+        warnings: list[str] | None = None,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "findings", findings)
+        set_field(self, "errors", errors)
+        set_field(self, "objects_count", objects_count)
+        set_field(self, "warnings", [] if warnings is None else warnings)
 
 
-@dataclass(frozen=True, slots=True)
-class Loaded:
+class Loaded(Frozen):
     """Everything the paths hold: objects read or rendered, errors, warnings, Dockerfiles."""
 
+    _fields = __slots__ = ("objects", "errors", "warnings", "dockerfiles")
     objects: list[LoadedObject]
     errors: list[ScanError]
     warnings: list[str]
     dockerfiles: list[str]
+
+    def __init__(
+        self,
+        objects: list[LoadedObject],
+        errors: list[ScanError],
+        warnings: list[str],
+        dockerfiles: list[str],
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "objects", objects)
+        set_field(self, "errors", errors)
+        set_field(self, "warnings", warnings)
+        set_field(self, "dockerfiles", dockerfiles)
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -134,7 +160,7 @@ def _in_namespace(entry: LoadedObject, namespace: str) -> LoadedObject:
         **obj,
         "metadata": {**(metadata if isinstance(metadata, dict) else {}), "namespace": namespace},
     }
-    return dataclasses.replace(entry, obj=placed)
+    return LoadedObject(placed, entry.file, entry.document, entry.line, entry.source)
 
 
 def load_documents(
@@ -303,6 +329,8 @@ def _waived(
     if not waivers:
         return findings
     # The policy module (quantities, durations, selectors) is only needed when a policy is.
+    from datetime import date
+
     from aks_checklist.policy import apply_waivers
 
     return apply_waivers(findings, waivers, today or date.today())
@@ -323,6 +351,8 @@ def _attested(
     """
     if not attestations:
         return findings
+    from datetime import date
+
     from aks_checklist.policy import apply_attestations, attestation_findings
 
     day = today or date.today()
@@ -443,7 +473,7 @@ def _fold_copies(located: list[tuple[Finding, LoadedObject | None]]) -> list[Fin
         places.setdefault(key, []).append(_place(finding))
         folded.setdefault(key, finding)
     return [
-        dataclasses.replace(finding, copies=tuple(dict.fromkeys(places[key][1:])))
+        finding.replace(copies=tuple(dict.fromkeys(places[key][1:])))
         if len(places[key]) > 1
         else finding
         for key, finding in folded.items()

@@ -19,7 +19,6 @@ backups of stateful workloads, an image admission gate) Fail.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from aks_checklist.checks.addons import (
@@ -33,6 +32,9 @@ from aks_checklist.checks.engine import CheckSettings
 from aks_checklist.checks.model import Finding, ObjectRef, Result, Rule, Severity
 from aks_checklist.checks.snapshot import as_dict, as_list, labels_of, meta
 from aks_checklist.checks.verdicts import apply_requirements
+from aks_checklist.records import Frozen
+
+_set = object.__setattr__
 
 Obj = dict[str, Any]
 Verdict = tuple[Result, str]
@@ -126,8 +128,7 @@ EVIDENCE_KINDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class ClusterEvidence:
+class ClusterEvidence(Frozen):
     """Objects of the kinds in :data:`EVIDENCE_KINDS`, plus CRD names found by discovery.
 
     ``crds`` holds ``<plural>.<group>`` names (``kustomizations.kustomize.toolkit.fluxcd.io``);
@@ -135,14 +136,26 @@ class ClusterEvidence:
     objects are everything the cluster has (a live cluster), not a manifest set.
     """
 
-    objects: tuple[Obj, ...] = ()
-    crds: frozenset[str] = frozenset()
-    complete: bool = False
-    _kinds: dict[str, list[Obj]] = field(default_factory=dict, init=False, repr=False)
+    _fields = ("objects", "crds", "complete")
+    _compared = (*_fields, "_kinds")
+    objects: tuple[Obj, ...]
+    crds: frozenset[str]
+    complete: bool
+    _kinds: dict[str, list[Obj]]
 
-    def __post_init__(self) -> None:
-        for obj in self.objects:
-            self._kinds.setdefault(str(obj.get("kind") or ""), []).append(obj)
+    def __init__(
+        self,
+        objects: tuple[Obj, ...] = (),
+        crds: frozenset[str] = frozenset(),
+        complete: bool = False,
+    ) -> None:
+        _set(self, "objects", objects)
+        _set(self, "crds", crds)
+        _set(self, "complete", complete)
+        kinds: dict[str, list[Obj]] = {}
+        for obj in objects:
+            kinds.setdefault(str(obj.get("kind") or ""), []).append(obj)
+        _set(self, "_kinds", kinds)
 
     @classmethod
     def of(
@@ -168,14 +181,26 @@ class ClusterEvidence:
         return self.kind("Node")
 
 
-@dataclass(frozen=True, slots=True)
-class Tool:
+class Tool(Frozen):
     """A tool, recognised by its CRDs (exact names or API-group suffixes) or its workloads."""
 
+    _fields = __slots__ = ("what", "crds", "groups", "workloads")
     what: str
-    crds: frozenset[str] = frozenset()
-    groups: tuple[str, ...] = ()
-    workloads: AddonSignature | None = None
+    crds: frozenset[str]
+    groups: tuple[str, ...]
+    workloads: AddonSignature | None
+
+    def __init__(
+        self,
+        what: str,
+        crds: frozenset[str] = frozenset(),
+        groups: tuple[str, ...] = (),
+        workloads: AddonSignature | None = None,
+    ) -> None:
+        _set(self, "what", what)
+        _set(self, "crds", crds)
+        _set(self, "groups", groups)
+        _set(self, "workloads", workloads)
 
     def found(self, evidence: ClusterEvidence) -> list[str]:
         """What shows it is installed, as short texts; empty when nothing does."""

@@ -7,8 +7,11 @@ can come from a manifest on disk, an ARM document or a live cluster.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
+
+from aks_checklist.records import Frozen
+
+_set = object.__setattr__  # how a frozen record's __init__ sets its fields
 
 
 class Result(enum.StrEnum):
@@ -35,14 +38,20 @@ class Severity(enum.StrEnum):
 Scope = Literal["workload", "namespace", "object", "cluster", "aks", "dockerfile"]
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(Frozen):
     """One automated check of a catalog item; ``id`` is ``<ITEM>/<kebab-name>``."""
 
+    _fields = __slots__ = ("id", "title", "severity", "scope")
     id: str
     title: str
     severity: Severity
     scope: Scope
+
+    def __init__(self, id: str, title: str, severity: Severity, scope: Scope) -> None:
+        _set(self, "id", id)
+        _set(self, "title", title)
+        _set(self, "severity", severity)
+        _set(self, "scope", scope)
 
     @property
     def item(self) -> str:
@@ -68,14 +77,34 @@ class Rule:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectRef:
+class ObjectRef(Frozen):
     """Which object a finding is about: its API version, kind, namespace (if any) and name."""
 
+    _fields = __slots__ = ("api_version", "kind", "namespace", "name")
     api_version: str
     kind: str
     namespace: str | None
     name: str
+
+    def __init__(self, api_version: str, kind: str, namespace: str | None, name: str) -> None:
+        _set(self, "api_version", api_version)
+        _set(self, "kind", kind)
+        _set(self, "namespace", namespace)
+        _set(self, "name", name)
+
+    # Written out: refs are dictionary keys in every check, and hashed by the hundred thousand.
+    def __eq__(self, other: object) -> bool:
+        if type(other) is ObjectRef:
+            return (
+                self.name == other.name
+                and self.kind == other.kind
+                and self.namespace == other.namespace
+                and self.api_version == other.api_version
+            )
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.api_version, self.kind, self.namespace, self.name))
 
     def __str__(self) -> str:
         return f"{self.kind}/{self.name}"
@@ -93,23 +122,71 @@ class ObjectRef:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Frozen):
     """The result of one rule on one object (and optionally one container)."""
 
+    _fields = __slots__ = (
+        "rule",
+        "result",
+        "severity",
+        "message",
+        "object",
+        "container",
+        "file",
+        "details",
+        "line",
+        "document",
+        "source",
+        "copies",
+    )
+    _compared = tuple(name for name in _fields if name != "details")
     rule: str
     result: Result
     severity: Severity
     message: str
-    object: ObjectRef | None = None
-    container: str | None = None
-    file: str | None = None
-    details: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    object: ObjectRef | None
+    container: str | None
+    file: str | None
+    details: dict[str, str]
     # Where a scanned object is written (optional: the operator's findings have no file).
-    line: int | None = None  # 1-based line of the object's document in ``file``
-    document: int | None = None  # 0-based document index in ``file``
-    source: str | None = None  # the render it came from, e.g. "kustomize build overlays/dev"
-    copies: tuple[str, ...] = ()  # "file:line" of identical copies folded into this one
+    line: int | None  # 1-based line of the object's document in ``file``
+    document: int | None  # 0-based document index in ``file``
+    source: str | None  # the render it came from, e.g. "kustomize build overlays/dev"
+    copies: tuple[str, ...]  # "file:line" of identical copies folded into this one
+
+    def __init__(
+        self,
+        rule: str,
+        result: Result,
+        severity: Severity,
+        message: str,
+        object: ObjectRef | None = None,
+        container: str | None = None,
+        file: str | None = None,
+        details: dict[str, str] | None = None,
+        line: int | None = None,
+        document: int | None = None,
+        source: str | None = None,
+        copies: tuple[str, ...] = (),
+    ) -> None:
+        _set(self, "rule", rule)
+        _set(self, "result", result)
+        _set(self, "severity", severity)
+        _set(self, "message", message)
+        _set(self, "object", object)
+        _set(self, "container", container)
+        _set(self, "file", file)
+        _set(self, "details", {} if details is None else details)
+        _set(self, "line", line)
+        _set(self, "document", document)
+        _set(self, "source", source)
+        _set(self, "copies", copies)
+
+    def replace(self, **changes: Any) -> Finding:
+        """A copy with some fields changed (what ``dataclasses.replace`` gives)."""
+        fields = {name: getattr(self, name) for name in self._fields}
+        fields.update(changes)
+        return Finding(**fields)
 
     @property
     def item(self) -> str:

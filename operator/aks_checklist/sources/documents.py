@@ -19,9 +19,9 @@ indented), so counting markers is both exact and cheap.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from aks_checklist.records import Frozen
 from aks_checklist.sources import blockyaml
 
 if TYPE_CHECKING:
@@ -43,8 +43,10 @@ _DOCUMENT_MARKER = re.compile(r"^---(?=[ \t\r]|$)", re.MULTILINE)
 _HELM_SOURCE = re.compile(r"^# Source: (\S.*?)\s*$", re.MULTILINE)
 
 
-@dataclass(frozen=True, slots=True)
-class ScanError:
+_set = object.__setattr__
+
+
+class ScanError(Frozen):
     """A file or document that could not be read; ``document`` is its 0-based index in the file.
 
     ``document`` is ``None`` when the problem is not one document's: a file
@@ -52,17 +54,22 @@ class ScanError:
     checks that failed on a whole namespace.
     """
 
+    _fields = __slots__ = ("file", "document", "message")
     file: str
     document: int | None
     message: str
+
+    def __init__(self, file: str, document: int | None, message: str) -> None:
+        _set(self, "file", file)
+        _set(self, "document", document)
+        _set(self, "message", message)
 
     def __str__(self) -> str:
         where = self.file if self.document is None else f"{self.file} (document {self.document})"
         return f"{where}: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class LoadedObject:
+class LoadedObject(Frozen):
     """One object and where it was written.
 
     ``file`` and ``line`` name the file a person edits (for a rendered object,
@@ -71,22 +78,51 @@ class LoadedObject:
     object read as it is.
     """
 
+    _fields = __slots__ = ("obj", "file", "document", "line", "source")
     obj: dict[str, Any]
     file: str
     document: int
-    line: int | None = None
-    source: str | None = None
+    line: int | None
+    source: str | None
+
+    def __init__(
+        self,
+        obj: dict[str, Any],
+        file: str,
+        document: int,
+        line: int | None = None,
+        source: str | None = None,
+    ) -> None:
+        _set(self, "obj", obj)
+        _set(self, "file", file)
+        _set(self, "document", document)
+        _set(self, "line", line)
+        _set(self, "source", source)
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+class Document(Frozen):
     """A parsed document of a stream: its index, first line, value and Helm ``# Source``."""
 
+    _fields = __slots__ = ("index", "line", "value", "helm_source", "item_lines")
     index: int
     line: int
     value: Any
-    helm_source: str | None = None
-    item_lines: tuple[int, ...] = ()  # a List's items, when they could be found
+    helm_source: str | None
+    item_lines: tuple[int, ...]  # a List's items, when they could be found
+
+    def __init__(
+        self,
+        index: int,
+        line: int,
+        value: Any,
+        helm_source: str | None = None,
+        item_lines: tuple[int, ...] = (),
+    ) -> None:
+        _set(self, "index", index)
+        _set(self, "line", line)
+        _set(self, "value", value)
+        _set(self, "helm_source", helm_source)
+        _set(self, "item_lines", item_lines)
 
 
 def read_text(path: str, errors: list[ScanError]) -> str | None:
