@@ -19,8 +19,20 @@ from operator import attrgetter
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from dataclasses import Field
     from typing import Any, ClassVar, Self
+
+
+def slot_setters(cls: type, names: tuple[str, ...]) -> list[Callable[[Any, Any], None]]:
+    """The setters of ``cls``'s slots ``names``, for a frozen record's ``__init__`` to call.
+
+    A frozen record refuses assignment, so its ``__init__`` cannot write ``self.x = x``;
+    calling the slot's own setter is three times faster than ``object.__setattr__``, which
+    looks the slot up by name first, and that counts for the classes made by the hundred
+    thousand (findings).
+    """
+    return [cls.__dict__[name].__set__ for name in names]
 
 
 class FrozenError(AttributeError):

@@ -65,8 +65,10 @@ class AddonSignature(Frozen):
         set_field(self, "apps", apps)
 
     def matches(self, obj: Mapping[str, Any]) -> bool:
-        name = str(meta(obj).get("name") or "")
-        labels = labels_of(obj)
+        return self.matches_named(str(meta(obj).get("name") or ""), labels_of(obj))
+
+    def matches_named(self, name: str, labels: Mapping[str, str]) -> bool:
+        """:meth:`matches` for a workload whose name and labels are read already."""
         return (
             name in self.names
             or name.startswith(self.prefixes)

@@ -19,6 +19,7 @@ backups of stateful workloads, an image admission gate) Fail.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from functools import cached_property
 from typing import Any
 
 from aks_checklist.checks.addons import (
@@ -176,6 +177,11 @@ class ClusterEvidence(Frozen):
     def workloads(self) -> list[Obj]:
         return [*self.kind("Deployment"), *self.kind("DaemonSet"), *self.kind("StatefulSet")]
 
+    @cached_property
+    def named_workloads(self) -> list[tuple[Obj, str, dict[str, str]]]:
+        """The workloads with their names and labels, read once for all the tools that look."""
+        return [(obj, str(meta(obj).get("name") or ""), labels_of(obj)) for obj in self.workloads]
+
     @property
     def nodes(self) -> list[Obj]:
         return self.kind("Node")
@@ -212,8 +218,8 @@ class Tool(Frozen):
         if self.workloads is not None:
             seen += [
                 f"{obj.get('kind')} {meta(obj).get('namespace') or '-'}/{meta(obj).get('name')}"
-                for obj in evidence.workloads
-                if self.workloads.matches(obj)
+                for obj, name, labels in evidence.named_workloads
+                if self.workloads.matches_named(name, labels)
             ][:2]
         return seen
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from typing import Any, Literal
 
-from aks_checklist.records import Frozen
+from aks_checklist.records import Frozen, slot_setters
 
 _set = object.__setattr__  # how a frozen record's __init__ sets its fields
 
@@ -66,15 +66,7 @@ class Rule(Frozen):
         container: str | None = None,
         file: str | None = None,
     ) -> Finding:
-        return Finding(
-            rule=self.id,
-            result=result,
-            severity=self.severity,
-            message=message,
-            object=obj,
-            container=container,
-            file=file,
-        )
+        return Finding(self.id, result, self.severity, message, obj, container, file)
 
 
 class ObjectRef(Frozen):
@@ -87,10 +79,10 @@ class ObjectRef(Frozen):
     name: str
 
     def __init__(self, api_version: str, kind: str, namespace: str | None, name: str) -> None:
-        _set(self, "api_version", api_version)
-        _set(self, "kind", kind)
-        _set(self, "namespace", namespace)
-        _set(self, "name", name)
+        _api_version(self, api_version)
+        _kind(self, kind)
+        _namespace(self, namespace)
+        _name(self, name)
 
     # Written out: refs are dictionary keys in every check, and hashed by the hundred thousand.
     def __eq__(self, other: object) -> bool:
@@ -169,18 +161,18 @@ class Finding(Frozen):
         source: str | None = None,
         copies: tuple[str, ...] = (),
     ) -> None:
-        _set(self, "rule", rule)
-        _set(self, "result", result)
-        _set(self, "severity", severity)
-        _set(self, "message", message)
-        _set(self, "object", object)
-        _set(self, "container", container)
-        _set(self, "file", file)
-        _set(self, "details", {} if details is None else details)
-        _set(self, "line", line)
-        _set(self, "document", document)
-        _set(self, "source", source)
-        _set(self, "copies", copies)
+        _rule(self, rule)
+        _result(self, result)
+        _severity(self, severity)
+        _message(self, message)
+        _object(self, object)
+        _container(self, container)
+        _file(self, file)
+        _details(self, {} if details is None else details)
+        _line(self, line)
+        _document(self, document)
+        _source(self, source)
+        _copies(self, copies)
 
     def replace(self, **changes: Any) -> Finding:
         """A copy with some fields changed (what ``dataclasses.replace`` gives)."""
@@ -191,3 +183,20 @@ class Finding(Frozen):
     @property
     def item(self) -> str:
         return self.rule.split("/", 1)[0]
+
+
+_api_version, _kind, _namespace, _name = slot_setters(ObjectRef, ObjectRef._fields)
+(
+    _rule,
+    _result,
+    _severity,
+    _message,
+    _object,
+    _container,
+    _file,
+    _details,
+    _line,
+    _document,
+    _source,
+    _copies,
+) = slot_setters(Finding, Finding._fields)

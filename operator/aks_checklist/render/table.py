@@ -104,13 +104,45 @@ def render(
 def wrap(text: str, width: int, indent: str = "") -> list[str]:
     """``textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent)``.
 
-    A third of the messages fit on their line, and splitting them into words was most
-    of rendering 10,000 objects' table; a plain one-line text that fits is its own line
-    (what textwrap returns for it), anything else goes through textwrap.
+    Splitting messages into chunks with textwrap's regular expression was most of
+    rendering 10,000 objects' table. A plain text (printable, single spaces, none at
+    either end) is wrapped here word by word, greedily as textwrap does; whenever
+    textwrap could break differently (a word longer than a line, a hyphenated word
+    at the end of a line, where textwrap may split it) it is left to textwrap.
     """
-    if text and len(indent) + len(text) <= width and text.isprintable() and text == text.strip():
-        return [indent + text]
+    if text and text.isprintable() and text == text.strip() and "  " not in text:
+        if len(indent) + len(text) <= width:
+            return [indent + text]
+        lines = _greedy(text, width - len(indent), indent)
+        if lines is not None:
+            return lines
     return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent)
+
+
+def _greedy(text: str, room: int, indent: str) -> list[str] | None:
+    """Words joined into lines of at most ``room`` characters, or None (see :func:`wrap`)."""
+    lines: list[str] = []
+    line: list[str] = []
+    used = 0
+    for word in text.split(" "):
+        size = len(word)
+        if size > room:
+            return None  # textwrap breaks long words
+        if not line:
+            line.append(word)
+            used = size
+        elif used + 1 + size <= room:
+            line.append(word)
+            used += 1 + size
+        else:
+            hyphen = word.find("-")
+            if hyphen >= 0 and used + 1 + hyphen <= room:
+                return None  # textwrap may put the part before a hyphen on this line
+            lines.append(indent + " ".join(line))
+            line = [word]
+            used = size
+    lines.append(indent + " ".join(line))
+    return lines
 
 
 def _title(finding: Finding, width: int, paint: Callable[[str, str], str]) -> list[str]:

@@ -69,6 +69,7 @@ _ESCAPES = {
 _MAX_DEPTH = 200
 _ANCHOR_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 _MISSING = object()
+_NESTED = object()  # a `key:` line, whose value is on the lines below
 # Plain keys and values repeat across lines and files (``name``, ``true``, ``80``): how each
 # resolved is remembered, up to a bound, so the common line is read without a call.
 _KEYS: dict[str, Any] = {}
@@ -416,6 +417,8 @@ class _Block:
                 return items  # the next key of a mapping this sequence is the value of
 
     def mapping(self, indent: int, depth: int) -> dict[Any, Any]:
+        if depth > _MAX_DEPTH:
+            raise Unsupported("nested too deep")
         built: dict[Any, Any] = {}
         contents, indents = self.contents, self.indents
         end = len(contents)
@@ -424,21 +427,44 @@ class _Block:
         while True:
             content = contents[index]
             separator = content.find(": ")
-            key = keys.get(content[:separator], _MISSING) if separator > 0 else _MISSING
-            value = values.get(content[separator + 2 :], _MISSING)
+            if separator > 0:
+                key = keys.get(content[:separator], _MISSING)
+                value = values.get(content[separator + 2 :], _MISSING)
+            else:
+                key = keys.get(content[:-1], _MISSING) if content[-1] == ":" else _MISSING
+                value = _NESTED
             if key is not _MISSING and value is not _MISSING:
-                # Most lines are `key: value` with a key and a plain value read before: this
-                # loop reads them without a call. A more indented line next would continue
-                # the scalar, which is PyYAML's to read.
+                # Most lines are `key: value` or `key:` with a key and a plain value read
+                # before: this loop reads them without a call, but to read what is nested.
                 index += 1
-                while index < end and not contents[index]:
-                    index += 1
-                if index < end and indents[index] > indent:
-                    raise Unsupported("a scalar continued on the next line")
-                built[key] = value
-                while index < end and (not contents[index] or contents[index][0] == "#"):
-                    index += 1
-                following = indents[index] if index < end else -1
+                if value is _NESTED:
+                    while index < end and (not contents[index] or contents[index][0] == "#"):
+                        index += 1
+                    following = indents[index] if index < end else -1
+                    if following > indent or (
+                        following == indent
+                        and (contents[index] == "-" or contents[index].startswith("- "))
+                    ):
+                        self.index = index
+                        nested = contents[index]
+                        if nested == "-" or nested.startswith("- "):
+                            built[key] = self.sequence(following, depth + 1)
+                        else:
+                            built[key] = self.mapping(following, depth + 1)
+                        index = self.index
+                        following = indents[index] if index < end else -1
+                    else:
+                        built[key] = None
+                else:
+                    # A more indented line next would continue the scalar: PyYAML's to read.
+                    while index < end and not contents[index]:
+                        index += 1
+                    if index < end and indents[index] > indent:
+                        raise Unsupported("a scalar continued on the next line")
+                    built[key] = value
+                    while index < end and (not contents[index] or contents[index][0] == "#"):
+                        index += 1
+                    following = indents[index] if index < end else -1
             else:
                 self.index = index
                 if separator < 0 and content[-1] == ":":
