@@ -72,17 +72,20 @@ class Rule(Frozen):
 class ObjectRef(Frozen):
     """Which object a finding is about: its API version, kind, namespace (if any) and name."""
 
-    _fields = __slots__ = ("api_version", "kind", "namespace", "name")
+    _fields = ("api_version", "kind", "namespace", "name")
+    __slots__ = (*_fields, "_hash")
     api_version: str
     kind: str
     namespace: str | None
     name: str
+    _hash: int
 
     def __init__(self, api_version: str, kind: str, namespace: str | None, name: str) -> None:
         _api_version(self, api_version)
         _kind(self, kind)
         _namespace(self, namespace)
         _name(self, name)
+        _hash(self, hash((api_version, kind, namespace, name)))
 
     # Written out: refs are dictionary keys in every check, and hashed by the hundred thousand.
     def __eq__(self, other: object) -> bool:
@@ -96,7 +99,7 @@ class ObjectRef(Frozen):
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash((self.api_version, self.kind, self.namespace, self.name))
+        return self._hash
 
     def __str__(self) -> str:
         return f"{self.kind}/{self.name}"
@@ -185,7 +188,7 @@ class Finding(Frozen):
         return self.rule.split("/", 1)[0]
 
 
-_api_version, _kind, _namespace, _name = slot_setters(ObjectRef, ObjectRef._fields)
+_api_version, _kind, _namespace, _name, _hash = slot_setters(ObjectRef, ObjectRef.__slots__)
 (
     _rule,
     _result,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
+from operator import sub
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -338,10 +339,10 @@ class _Block:
     def __init__(self, text: str) -> None:
         self.anchors: dict[str, Any] = {}
         self.lines = lines = text.split("\n")
-        self.contents = contents = [line.lstrip(" ") for line in lines]
-        self.indents = [
-            len(line) - len(content) for line, content in zip(lines, contents, strict=True)
-        ]
+        # Spaces are the only blanks left to strip: tabs, carriage returns, the other
+        # ASCII controls and non-ASCII text made load_documents decline already.
+        self.contents = contents = list(map(str.lstrip, lines))
+        self.indents: list[int] = list(map(sub, map(len, lines), map(len, contents)))
         self.index = 0
 
     def next_line(self) -> int:
