@@ -32,7 +32,10 @@ class Severity(enum.StrEnum):
     @property
     def rank(self) -> int:
         """Higher is more severe, so ``--fail-on`` can compare thresholds."""
-        return {"High": 3, "Medium": 2, "Low": 1}[self.value]
+        return _RANKS[self]  # a member is the string it names: no need for its value
+
+
+_RANKS = {"High": 3, "Medium": 2, "Low": 1}
 
 
 Scope = Literal["workload", "namespace", "object", "cluster", "aks", "dockerfile"]

@@ -31,9 +31,9 @@ class Unsupported(Exception):  # noqa: N818  # a signal to the caller, not an er
     """The text holds something this reader leaves to PyYAML."""
 
 
-# Characters PyYAML's reader refuses (ASCII controls but tab, LF, CR), and tab and CR,
-# which this reader leaves to PyYAML: in indentation they are errors, elsewhere rare.
-_REFUSED = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+# The bytes this reader reads: line feeds and printable ASCII. PyYAML refuses the other
+# controls, and tabs and carriage returns are left to it (in indentation they are errors).
+_READ = bytes([0x0A, *range(0x20, 0x7F)])
 
 _BOOLS = {
     word: value
@@ -343,21 +343,22 @@ class _Block:
         # ASCII controls and non-ASCII text made load_documents decline already.
         self.contents = contents = list(map(str.lstrip, lines))
         self.indents: list[int] = list(map(sub, map(len, lines), map(len, contents)))
+        # One line past the last, indented less than any: every block ends on it, so the
+        # loops below need no bounds checks. ``lines`` has no such line.
+        contents.append("<end>")
+        self.indents.append(-1)
         self.index = 0
 
     def next_line(self) -> int:
         """Moves past blank and comment lines; the indent of the line reached, -1 at the end."""
         contents = self.contents
         index = self.index
-        end = len(contents)
-        while index < end:
+        while True:  # the end line stops it
             content = contents[index]
             if content and content[0] != "#":
                 self.index = index
                 return self.indents[index]
             index += 1
-        self.index = index
-        return -1
 
     def document(self) -> Any:
         first = self.contents[0]
@@ -422,7 +423,6 @@ class _Block:
             raise Unsupported("nested too deep")
         built: dict[Any, Any] = {}
         contents, indents = self.contents, self.indents
-        end = len(contents)
         keys, values = _KEYS, _VALUES
         index = self.index
         while True:
@@ -439,9 +439,9 @@ class _Block:
                 # before: this loop reads them without a call, but to read what is nested.
                 index += 1
                 if value is _NESTED:
-                    while index < end and (not contents[index] or contents[index][0] == "#"):
+                    while not contents[index] or contents[index][0] == "#":
                         index += 1
-                    following = indents[index] if index < end else -1
+                    following = indents[index]
                     if following > indent or (
                         following == indent
                         and (contents[index] == "-" or contents[index].startswith("- "))
@@ -453,19 +453,24 @@ class _Block:
                         else:
                             built[key] = self.mapping(following, depth + 1)
                         index = self.index
-                        following = indents[index] if index < end else -1
+                        following = indents[index]
                     else:
                         built[key] = None
                 else:
-                    # A more indented line next would continue the scalar: PyYAML's to read.
-                    while index < end and not contents[index]:
-                        index += 1
-                    if index < end and indents[index] > indent:
+                    following = indents[index]
+                    after = contents[index]
+                    if not after or after[0] == "#":
+                        # A more indented line next would continue the scalar: PyYAML's.
+                        while not contents[index]:
+                            index += 1
+                        if indents[index] > indent:
+                            raise Unsupported("a scalar continued on the next line")
+                        while not contents[index] or contents[index][0] == "#":
+                            index += 1
+                        following = indents[index]
+                    elif following > indent:
                         raise Unsupported("a scalar continued on the next line")
                     built[key] = value
-                    while index < end and (not contents[index] or contents[index][0] == "#"):
-                        index += 1
-                    following = indents[index] if index < end else -1
             else:
                 self.index = index
                 if separator < 0 and content[-1] == ":":
@@ -668,7 +673,7 @@ def load_documents(chunks: list[tuple[int, str]]) -> list[Any]:
     """
     values: list[Any] = []
     for _, chunk in chunks:
-        if not chunk.isascii() or _REFUSED.search(chunk):
+        if not chunk.isascii() or chunk.encode("ascii").translate(None, _READ):
             raise Unsupported("non-ASCII text, a tab, a carriage return or a control character")
         if chunk.startswith("...") or "\n..." in chunk:
             raise Unsupported("a document end marker, or a line that could be one")
