@@ -72,16 +72,16 @@ def render(
     # "  RESULT  SEVERE  RULE  " precedes each message.
     indent = 2 + 6 + 2 + 6 + 2 + rule_width + 2
     message_width = width - indent
+    # The same few results, severities and rules make every row: each row is written once.
+    rows: dict[tuple[Result, Severity, str], str] = {}
     for _, group in groupby(listed, key=lambda f: (object_key(f.object), f.file, f.source, f.line)):
         block = list(group)
         lines.extend(_title(block[0], width, paint))
         for finding in block:
-            label = RESULT_LABELS.get(finding.result, str(finding.result))
-            result = paint(f"{label:<6}", _RESULT_COLORS.get(finding.result, _BOLD))
-            severity = f"{finding.severity!s:<6}"
-            if finding.severity == Severity.HIGH and finding.result == Result.FAIL:
-                severity = paint(severity, _BOLD)
-            row = f"  {result}  {severity}  {finding.rule:<{rule_width}}"
+            row_key = (finding.result, finding.severity, finding.rule)
+            row = rows.get(row_key)
+            if row is None:
+                row = rows[row_key] = _row(finding, rule_width, paint)
             if message_width >= _MIN_MESSAGE_WIDTH:
                 wrapped = wrap(finding.message, message_width) or [""]
                 lines.append(f"{row}  {wrapped[0]}")
@@ -99,6 +99,16 @@ def render(
         lines.append("Nothing to report: no failures, warnings, waivers or errors.")
     lines.append(summary_line(count(findings, len(errors), objects)))
     return "\n".join(lines) + "\n"
+
+
+def _row(finding: Finding, rule_width: int, paint: Callable[[str, str], str]) -> str:
+    """``  RESULT  SEVERE  RULE``, padded to the columns, before a finding's message."""
+    label = RESULT_LABELS.get(finding.result, str(finding.result))
+    result = paint(f"{label:<6}", _RESULT_COLORS.get(finding.result, _BOLD))
+    severity = f"{finding.severity!s:<6}"
+    if finding.severity == Severity.HIGH and finding.result == Result.FAIL:
+        severity = paint(severity, _BOLD)
+    return f"  {result}  {severity}  {finding.rule:<{rule_width}}"
 
 
 def wrap(text: str, width: int, indent: str = "") -> list[str]:
@@ -120,28 +130,20 @@ def wrap(text: str, width: int, indent: str = "") -> list[str]:
 
 
 def _greedy(text: str, room: int, indent: str) -> list[str] | None:
-    """Words joined into lines of at most ``room`` characters, or None (see :func:`wrap`)."""
+    """Words joined into lines of at most ``room`` characters, or None (see :func:`wrap`).
+
+    Words are one space apart, so a line ends at the last space within ``room`` and the
+    word after it reaches past ``room``: a hyphen of that word within ``room`` is where
+    textwrap could break instead, and no space within ``room`` is a word too long.
+    """
     lines: list[str] = []
-    line: list[str] = []
-    used = 0
-    for word in text.split(" "):
-        size = len(word)
-        if size > room:
-            return None  # textwrap breaks long words
-        if not line:
-            line.append(word)
-            used = size
-        elif used + 1 + size <= room:
-            line.append(word)
-            used += 1 + size
-        else:
-            hyphen = word.find("-")
-            if hyphen >= 0 and used + 1 + hyphen <= room:
-                return None  # textwrap may put the part before a hyphen on this line
-            lines.append(indent + " ".join(line))
-            line = [word]
-            used = size
-    lines.append(indent + " ".join(line))
+    while len(text) > room:
+        end = text.rfind(" ", 0, room + 1)
+        if end <= 0 or text.find("-", end + 1, room + 1) >= 0:
+            return None
+        lines.append(indent + text[:end])
+        text = text[end + 1 :]
+    lines.append(indent + text)
     return lines
 
 
