@@ -427,8 +427,14 @@ def _evaluate_layer(
     except Exception as exc:  # same as above
         errors.append(_engine_error("cluster-scoped objects", cluster_objects, entries, exc))
     located: list[tuple[Finding, LoadedObject | None]] = []
+    # A workload's findings come together and share its ObjectRef: look it up once.
+    previous: ObjectRef | None = None
+    previous_owner: LoadedObject | None = None
     for finding in placed:
-        owner = layer.get(finding.object) if finding.object is not None else None
+        about = finding.object
+        if about is not previous:
+            previous, previous_owner = about, layer.get(about) if about is not None else None
+        owner = previous_owner
         if owner is None and later:
             continue  # not this layer's object: judged with the unit's first copies already
         if owner is None and finding.object is not None and finding.object.kind == "Namespace":
