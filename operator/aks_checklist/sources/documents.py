@@ -38,8 +38,9 @@ _KINDS_OF_VALUE = {
     bool: "a boolean",
 }
 
-# A document marker: `---` at the start of a line, alone or followed by blanks/content.
-_DOCUMENT_MARKER = re.compile(r"^---(?=[ \t\r]|$)", re.MULTILINE)
+# A document marker is `---` at the start of a line, alone or followed by a blank (then
+# maybe content): what follows the three dashes is one of these, or the end of the text.
+_AFTER_MARKER = frozenset(" \t\r\n")
 _HELM_SOURCE = re.compile(r"^# Source: (\S.*?)\s*$", re.MULTILINE)
 
 
@@ -242,7 +243,7 @@ def split_documents(text: str) -> list[tuple[int, str]]:
     Text before the first marker only counts as a document when it holds
     more than comments and blank lines, which is how a YAML parser counts it.
     """
-    starts = [match.start() for match in _DOCUMENT_MARKER.finditer(text)]
+    starts = _marker_starts(text)
     if not starts or starts[0] != 0:
         head = text[: starts[0]] if starts else text
         if not any(
@@ -257,6 +258,20 @@ def split_documents(text: str) -> list[tuple[int, str]]:
         if start < len(text):
             chunks.append((text.count("\n", 0, start) + 1, text[start:end]))
     return chunks
+
+
+def _marker_starts(text: str) -> list[int]:
+    """Where each ``---`` marker starts (found with str.find: a regex scan was slower)."""
+    starts = []
+    end = len(text)
+    position = 0 if text.startswith("---") else text.find("\n---")
+    while position >= 0:
+        start = position if position == 0 and text.startswith("---") else position + 1
+        after = start + 3
+        if after == end or text[after] in _AFTER_MARKER:
+            starts.append(start)
+        position = text.find("\n---", start)
+    return starts
 
 
 def _content_line(first_line: int, chunk: str) -> int:
