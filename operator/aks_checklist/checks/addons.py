@@ -68,13 +68,20 @@ class AddonSignature(Frozen):
         return self.matches_named(str(meta(obj).get("name") or ""), labels_of(obj))
 
     def matches_named(self, name: str, labels: Mapping[str, str]) -> bool:
-        """:meth:`matches` for a workload whose name and labels are read already."""
-        return (
-            name in self.names
-            or name.startswith(self.prefixes)
-            or any(fragment in name for fragment in self.fragments)
-            or any(labels.get(key) in self.apps for key in APP_LABELS)
-        )
+        """:meth:`matches` for a workload whose name and labels are read already.
+
+        Plain loops rather than any() over generators: every tool asks about every workload.
+        """
+        if name in self.names or name.startswith(self.prefixes):
+            return True
+        for fragment in self.fragments:
+            if fragment in name:
+                return True
+        if self.apps:
+            for key in APP_LABELS:
+                if labels.get(key) in self.apps:
+                    return True
+        return False
 
 
 AZURE_POLICY_ADDON = AddonSignature(
