@@ -75,6 +75,7 @@ _NESTED = object()  # a `key:` line, whose value is on the lines below
 # resolved is remembered, up to a bound, so the common line is read without a call.
 _KEYS: dict[str, Any] = {}
 _VALUES: dict[str, Any] = {}
+_LINES: dict[str, tuple[Any, Any]] = {}  # whole `key: value` and `key:` lines
 _MAX_REMEMBERED = 100_000
 _MAX_REMEMBERED_LENGTH = 64
 
@@ -423,17 +424,23 @@ class _Block:
             raise Unsupported("nested too deep")
         built: dict[Any, Any] = {}
         contents, indents = self.contents, self.indents
-        keys, values = _KEYS, _VALUES
+        keys, values, known = _KEYS, _VALUES, _LINES
         index = self.index
         while True:
             content = contents[index]
-            separator = content.find(": ")
-            if separator > 0:
-                key = keys.get(content[:separator], _MISSING)
-                value = values.get(content[separator + 2 :], _MISSING)
+            pair = known.get(content)
+            if pair is not None:
+                key, value = pair
             else:
-                key = keys.get(content[:-1], _MISSING) if content[-1] == ":" else _MISSING
-                value = _NESTED
+                separator = content.find(": ")
+                if separator > 0:
+                    key = keys.get(content[:separator], _MISSING)
+                    value = values.get(content[separator + 2 :], _MISSING)
+                else:
+                    key = keys.get(content[:-1], _MISSING) if content[-1] == ":" else _MISSING
+                    value = _NESTED
+                if key is not _MISSING and value is not _MISSING:
+                    _remember(known, content, (key, value))
             if key is not _MISSING and value is not _MISSING:
                 # Most lines are `key: value` or `key:` with a key and a plain value read
                 # before: this loop reads them without a call, but to read what is nested.
