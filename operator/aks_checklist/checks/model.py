@@ -7,9 +7,9 @@ can come from a manifest on disk, an ARM document or a live cluster.
 from __future__ import annotations
 
 import enum
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
-from aks_checklist.records import Frozen, slot_setters
+from aks_checklist.records import Frozen, Sealed, slot_setters
 
 _set = object.__setattr__  # how a frozen record's __init__ sets its fields
 
@@ -120,8 +120,12 @@ class ObjectRef(Frozen):
         )
 
 
-class Finding(Frozen):
-    """The result of one rule on one object (and optionally one container)."""
+class Finding(Sealed):
+    """The result of one rule on one object (and optionally one container).
+
+    Sealed, not Frozen (see :class:`aks_checklist.records.Sealed`): its fields are
+    ``Final`` for mypy, and assigned directly in ``__init__``.
+    """
 
     _fields = __slots__ = (
         "rule",
@@ -138,19 +142,19 @@ class Finding(Frozen):
         "copies",
     )
     _compared = tuple(name for name in _fields if name != "details")
-    rule: str
-    result: Result
-    severity: Severity
-    message: str
-    object: ObjectRef | None
-    container: str | None
-    file: str | None
-    details: dict[str, str]
+    rule: Final[str]
+    result: Final[Result]
+    severity: Final[Severity]
+    message: Final[str]
+    object: Final[ObjectRef | None]
+    container: Final[str | None]
+    file: Final[str | None]
+    details: Final[dict[str, str]]
     # Where a scanned object is written (optional: the operator's findings have no file).
-    line: int | None  # 1-based line of the object's document in ``file``
-    document: int | None  # 0-based document index in ``file``
-    source: str | None  # the render it came from, e.g. "kustomize build overlays/dev"
-    copies: tuple[str, ...]  # "file:line" of identical copies folded into this one
+    line: Final[int | None]  # 1-based line of the object's document in ``file``
+    document: Final[int | None]  # 0-based document index in ``file``
+    source: Final[str | None]  # the render it came from, e.g. "kustomize build overlays/dev"
+    copies: Final[tuple[str, ...]]  # "file:line" of identical copies folded into this one
 
     def __init__(
         self,
@@ -167,18 +171,18 @@ class Finding(Frozen):
         source: str | None = None,
         copies: tuple[str, ...] = (),
     ) -> None:
-        _rule(self, rule)
-        _result(self, result)
-        _severity(self, severity)
-        _message(self, message)
-        _object(self, object)
-        _container(self, container)
-        _file(self, file)
-        _details(self, {} if details is None else details)
-        _line(self, line)
-        _document(self, document)
-        _source(self, source)
-        _copies(self, copies)
+        self.rule = rule
+        self.result = result
+        self.severity = severity
+        self.message = message
+        self.object = object
+        self.container = container
+        self.file = file
+        self.details = {} if details is None else details
+        self.line = line
+        self.document = document
+        self.source = source
+        self.copies = copies
 
     def replace(self, **changes: Any) -> Finding:
         """A copy with some fields changed (what ``dataclasses.replace`` gives)."""
@@ -192,17 +196,3 @@ class Finding(Frozen):
 
 
 _api_version, _kind, _namespace, _name, _hash = slot_setters(ObjectRef, ObjectRef.__slots__)
-(
-    _rule,
-    _result,
-    _severity,
-    _message,
-    _object,
-    _container,
-    _file,
-    _details,
-    _line,
-    _document,
-    _source,
-    _copies,
-) = slot_setters(Finding, Finding._fields)
