@@ -9,7 +9,6 @@ so a long message never pushes the next row off screen.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable, Sequence
 from itertools import groupby
 
@@ -126,6 +125,8 @@ def wrap(text: str, width: int, indent: str = "") -> list[str]:
         lines = _greedy(text, width - len(indent), indent)
         if lines is not None:
             return lines
+    import textwrap  # compiles its regular expressions at import: only for the odd message
+
     return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent)
 
 
@@ -164,6 +165,8 @@ def _title(finding: Finding, width: int, paint: Callable[[str, str], str]) -> li
         else:
             lines.extend(paint(f"  {part}", _DIM) for part in where)
     if finding.copies:
+        import textwrap
+
         text = "also in " + ", ".join(finding.copies)
         lines.extend(
             paint(part, _DIM)
