@@ -10,7 +10,8 @@ the dataclass it replaces: repr ``Name(field=value, ...)``, equality field by fi
 with an object of the same class, a hash of the compared fields for the frozen ones
 (none for the others), ``FrozenError`` on assignment. ``__dataclass_fields__`` is
 built on first use, so ``dataclasses.replace``, ``fields`` and ``asdict`` work on
-records as they did on the dataclasses.
+records as they did on the dataclasses. :class:`Sealed` records (findings) leave
+immutability to mypy (``Final`` fields) to be made faster.
 """
 
 from __future__ import annotations

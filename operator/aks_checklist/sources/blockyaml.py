@@ -6,14 +6,16 @@ building its node tree costs more than reading the lines: manifests are block
 mappings and sequences of one-line scalars. This reader takes exactly that
 subset: block mappings and sequences, plain and quoted scalars on one line,
 flow collections on one line (``{cpu: 100m}``, ``[ALL]``), literal and folded
-block scalars, comments and ``---`` markers. Scalars resolve as YAML 1.1 does
-in PyYAML (``yes`` is true, ``010`` is 8, ``1e3`` is a string).
+block scalars, anchors and aliases (an alias is the anchored object itself, as
+in PyYAML), comments and ``---`` markers. Scalars resolve as YAML 1.1 does in
+PyYAML (``yes`` is true, ``010`` is 8, ``1e3`` is a string). Lines repeat
+within and across files, so how each plain line read is remembered (bounded).
 
-Anything else (anchors, aliases, tags, multi-line plain or quoted scalars,
-timestamps, ``.nan``, merge keys, complex keys, directives, tabs, carriage
-returns, non-ASCII text, and every error) raises :class:`Unsupported`, and the
-caller reads the stream with PyYAML instead. So a value it returns is always the
-one ``yaml.safe_load_all`` returns, and PyYAML still writes every error message.
+Anything else (tags, multi-line plain or quoted scalars, timestamps, ``.nan``,
+merge keys, complex keys, directives, ``...``, tabs, carriage returns, non-ASCII
+text, and every error) raises :class:`Unsupported`, and the caller reads the
+stream with PyYAML instead. So a value it returns is always the one
+``yaml.safe_load_all`` returns, and PyYAML still writes every error message.
 """
 
 from __future__ import annotations
