@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from aks_checklist.checks.model import ObjectRef
-from aks_checklist.records import Frozen, Mutable
+from aks_checklist.records import Frozen, Mutable, slot_setters
 
 _set = object.__setattr__
 
@@ -117,8 +117,8 @@ class Container(Frozen):
     section: str
 
     def __init__(self, spec: dict[str, Any], section: str) -> None:
-        _set(self, "spec", spec)
-        _set(self, "section", section)
+        _container_spec(self, spec)
+        _container_section(self, section)
 
     @property
     def name(self) -> str:
@@ -136,6 +136,9 @@ class Container(Frozen):
     @property
     def is_ephemeral(self) -> bool:
         return self.section == "ephemeralContainers"
+
+
+_container_spec, _container_section = slot_setters(Container, Container._fields)
 
 
 class Workload(Frozen):
@@ -203,7 +206,7 @@ class Workload(Frozen):
         for section in sections:
             for spec in as_list(self.pod_spec.get(section)):
                 if isinstance(spec, dict):
-                    yield Container(spec=spec, section=section)
+                    yield Container(spec, section)
 
 
 class Snapshot(Mutable):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from aks_checklist.records import Frozen
+from aks_checklist.records import Frozen, slot_setters
 from aks_checklist.sources import blockyaml
 
 if TYPE_CHECKING:
@@ -94,11 +94,11 @@ class LoadedObject(Frozen):
         line: int | None = None,
         source: str | None = None,
     ) -> None:
-        _set(self, "obj", obj)
-        _set(self, "file", file)
-        _set(self, "document", document)
-        _set(self, "line", line)
-        _set(self, "source", source)
+        _object_obj(self, obj)
+        _object_file(self, file)
+        _object_document(self, document)
+        _object_line(self, line)
+        _object_source(self, source)
 
 
 class Document(Frozen):
@@ -119,11 +119,24 @@ class Document(Frozen):
         helm_source: str | None = None,
         item_lines: tuple[int, ...] = (),
     ) -> None:
-        _set(self, "index", index)
-        _set(self, "line", line)
-        _set(self, "value", value)
-        _set(self, "helm_source", helm_source)
-        _set(self, "item_lines", item_lines)
+        _document_index(self, index)
+        _document_line(self, line)
+        _document_value(self, value)
+        _document_helm_source(self, helm_source)
+        _document_item_lines(self, item_lines)
+
+
+# Loaded objects and documents are made by the ten thousand: their slots' own setters.
+_object_obj, _object_file, _object_document, _object_line, _object_source = slot_setters(
+    LoadedObject, LoadedObject._fields
+)
+(
+    _document_index,
+    _document_line,
+    _document_value,
+    _document_helm_source,
+    _document_item_lines,
+) = slot_setters(Document, Document._fields)
 
 
 def read_text(path: str, errors: list[ScanError]) -> str | None:
