@@ -8,16 +8,21 @@ Only the chosen subcommand's module is imported. ``aks-checklist scan`` runs
 in CI on every push, and importing the operator, the AKS checks and the demo
 just to judge one file used to cost most of its run time; the other
 subcommands get a placeholder parser that is enough for ``--help`` to list them.
+For the same reason a plain ``scan`` command line is read without argparse
+(:func:`aks_checklist.commands.scan.parse_quickly`).
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from aks_checklist import __version__
+
+if TYPE_CHECKING:
+    import argparse
+    from types import SimpleNamespace
 
 # Exit codes shared by every subcommand.
 EXIT_OK = 0
@@ -46,6 +51,9 @@ def chosen_command(argv: Sequence[str]) -> str | None:
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser; with ``argv``, only the subcommand it names gets its full parser."""
+    import argparse
+    import importlib
+
     parser = argparse.ArgumentParser(
         prog="aks-checklist",
         description="Keep AKS clusters aligned with the AKS Checklist: operator and scanner.",
@@ -64,8 +72,13 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(arguments)
-    args = parser.parse_args(arguments)
+    args: argparse.Namespace | SimpleNamespace | None = None
+    if arguments[:1] == ["scan"]:
+        from aks_checklist.commands.scan import parse_quickly
+
+        args = parse_quickly(arguments[1:])
+    if args is None:
+        args = build_parser(arguments).parse_args(arguments)
     try:
         code: int = args.handler(args)
     except BrokenPipeError:

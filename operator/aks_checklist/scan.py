@@ -20,11 +20,8 @@ A Dockerfile no builder would accept is a :class:`ScanError` naming the file and
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date
 from typing import TYPE_CHECKING, Any, TextIO
 
 from aks_checklist.checks import engine, storage
@@ -32,6 +29,7 @@ from aks_checklist.checks.engine import CheckSettings
 from aks_checklist.checks.evidence import ClusterEvidence, check_evidence
 from aks_checklist.checks.model import Finding, ObjectRef
 from aks_checklist.checks.snapshot import CLUSTER_SCOPED_KINDS, split_by_namespace
+from aks_checklist.records import Frozen
 from aks_checklist.sources.discover import KUSTOMIZE_MODES, MANIFEST_SUFFIXES, discover
 from aks_checklist.sources.documents import (
     STDIN,
@@ -45,6 +43,8 @@ from aks_checklist.sources.documents import (
 )
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from aks_checklist.policy import Attestation, Waiver
 
 __all__ = [
@@ -65,20 +65,50 @@ __all__ = [
 _split_documents = split_documents
 
 
-@dataclass(frozen=True, slots=True)
-class ScanResult:
+class ScanResult(Frozen):
+    """What a scan found, what it could not read, and how many objects it judged."""
+
+    _fields = __slots__ = ("findings", "errors", "objects_count", "warnings")
     findings: list[Finding]
     errors: list[ScanError]
     objects_count: int
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str]
+
+    def __init__(
+        self,
+        findings: list[Finding],
+        errors: list[ScanError],
+        objects_count: int,
+        warnings: list[str] | None = None,
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "findings", findings)
+        set_field(self, "errors", errors)
+        set_field(self, "objects_count", objects_count)
+        set_field(self, "warnings", [] if warnings is None else warnings)
 
 
-@dataclass(frozen=True, slots=True)
-class Loaded:
+class Loaded(Frozen):
+    """Everything the paths hold: objects read or rendered, errors, warnings, Dockerfiles."""
+
+    _fields = __slots__ = ("objects", "errors", "warnings", "dockerfiles")
     objects: list[LoadedObject]
     errors: list[ScanError]
     warnings: list[str]
     dockerfiles: list[str]
+
+    def __init__(
+        self,
+        objects: list[LoadedObject],
+        errors: list[ScanError],
+        warnings: list[str],
+        dockerfiles: list[str],
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "objects", objects)
+        set_field(self, "errors", errors)
+        set_field(self, "warnings", warnings)
+        set_field(self, "dockerfiles", dockerfiles)
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -130,7 +160,7 @@ def _in_namespace(entry: LoadedObject, namespace: str) -> LoadedObject:
         **obj,
         "metadata": {**(metadata if isinstance(metadata, dict) else {}), "namespace": namespace},
     }
-    return dataclasses.replace(entry, obj=placed)
+    return LoadedObject(placed, entry.file, entry.document, entry.line, entry.source)
 
 
 def load_documents(
@@ -299,6 +329,8 @@ def _waived(
     if not waivers:
         return findings
     # The policy module (quantities, durations, selectors) is only needed when a policy is.
+    from datetime import date
+
     from aks_checklist.policy import apply_waivers
 
     return apply_waivers(findings, waivers, today or date.today())
@@ -319,6 +351,8 @@ def _attested(
     """
     if not attestations:
         return findings
+    from datetime import date
+
     from aks_checklist.policy import apply_attestations, attestation_findings
 
     day = today or date.today()
@@ -393,8 +427,14 @@ def _evaluate_layer(
     except Exception as exc:  # same as above
         errors.append(_engine_error("cluster-scoped objects", cluster_objects, entries, exc))
     located: list[tuple[Finding, LoadedObject | None]] = []
+    # A workload's findings come together and share its ObjectRef: look it up once.
+    previous: ObjectRef | None = None
+    previous_owner: LoadedObject | None = None
     for finding in placed:
-        owner = layer.get(finding.object) if finding.object is not None else None
+        about = finding.object
+        if about is not previous:
+            previous, previous_owner = about, layer.get(about) if about is not None else None
+        owner = previous_owner
         if owner is None and later:
             continue  # not this layer's object: judged with the unit's first copies already
         if owner is None and finding.object is not None and finding.object.kind == "Namespace":
@@ -408,12 +448,12 @@ def _locate(finding: Finding, entry: LoadedObject | None) -> Finding:
     if entry is None or finding.file is not None:
         return finding
     # The engine has just made this finding and nothing else holds it yet, so it is filled in
-    # place: copying ~100,000 frozen findings with dataclasses.replace was a sixth of a scan.
-    set_field = object.__setattr__
-    set_field(finding, "file", entry.file)
-    set_field(finding, "line", entry.line)
-    set_field(finding, "document", entry.document)
-    set_field(finding, "source", entry.source)
+    # place (its fields are Final to everyone else): copying ~100,000 findings was a sixth
+    # of a scan.
+    finding.file = entry.file  # type: ignore[misc]
+    finding.line = entry.line  # type: ignore[misc]
+    finding.document = entry.document  # type: ignore[misc]
+    finding.source = entry.source  # type: ignore[misc]
     return finding
 
 
@@ -439,7 +479,7 @@ def _fold_copies(located: list[tuple[Finding, LoadedObject | None]]) -> list[Fin
         places.setdefault(key, []).append(_place(finding))
         folded.setdefault(key, finding)
     return [
-        dataclasses.replace(finding, copies=tuple(dict.fromkeys(places[key][1:])))
+        finding.replace(copies=tuple(dict.fromkeys(places[key][1:])))
         if len(places[key]) > 1
         else finding
         for key, finding in folded.items()

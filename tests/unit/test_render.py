@@ -13,7 +13,7 @@ import yaml
 
 from aks_checklist.checks.model import Finding, ObjectRef, Result, Rule, Severity
 from aks_checklist.render import EXIT_ERRORS, EXIT_FINDINGS, EXIT_OK, FORMATS, exit_code, render
-from aks_checklist.render.table import wrap
+from aks_checklist.render.table import _greedy, wrap
 from aks_checklist.scan import ScanError
 
 API = ObjectRef("apps/v1", "Deployment", "shop", "api")
@@ -627,3 +627,19 @@ def test_table_wrap_is_textwrap_on_random_messages() -> None:
         width = rng.randint(len(indent) + 4, 70)
         expected = textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent)
         assert wrap(text, width, indent) == expected, (text, width, indent)
+
+
+def test_table_wrap_is_textwrap_on_random_sentences() -> None:
+    """Word by word, where the greedy shortcut runs: hyphens at line ends, over-long words."""
+    rng = random.Random(13)  # noqa: S311  # test data, not cryptography
+    words = ["a", "is", "not", "read-only", "non-root", "x--y", "--z", "-n", "e-", "-", "---"]
+    words += ["app-01213", "NET-09", "Deployment/app-00001", "a-b-c-d", "w" * 30, "q" * 75]
+    shortcut = 0
+    for _ in range(5000):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(1, 25)))
+        indent = rng.choice(["", "  ", "      "])
+        width = rng.randint(len(indent) + 4, 100)
+        expected = textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent)
+        assert wrap(text, width, indent) == expected, (text, width, indent)
+        shortcut += len(expected) > 1 and _greedy(text, width - len(indent), indent) is not None
+    assert shortcut > 500  # the shortcut is taken, not only textwrap

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import os
+import random
+import re
 import types
 from collections.abc import Iterator
 from datetime import date
@@ -25,6 +27,7 @@ from aks_checklist.scan import (
     load_documents,
     scan,
 )
+from aks_checklist.sources.documents import _marker_starts
 
 FIXTURES = Path(__file__).parent / "fixtures" / "manifests"
 SHOP = str(FIXTURES / "shop")
@@ -187,6 +190,17 @@ def test_document_splitting_agrees_with_the_yaml_parser(name: str) -> None:
     streamed = list(yaml.safe_load_all(text))
     split = [doc for _, chunk in _split_documents(text) for doc in yaml.safe_load_all(chunk)]
     assert split == streamed
+
+
+def test_document_markers_are_where_yaml_puts_them() -> None:
+    """``---`` at a line start, then a blank, a line end or the end: YAML's marker rule."""
+    marker = re.compile(r"^---(?=[ \t\r]|$)", re.MULTILINE)
+    rng = random.Random(13)  # noqa: S311  # test data, not cryptography
+    pieces = ["---", "-", "--", "\n", "\r", "\t", " ", "a", "---\n", "\n---", "----", "\r\n"]
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        starts = [match.start() for match in marker.finditer(text)]
+        assert _marker_starts(text) == starts, text
 
 
 def test_broken_document_keeps_later_indexes_stable(tmp_path: Path) -> None:

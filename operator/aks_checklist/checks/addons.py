@@ -9,11 +9,11 @@ cluster checks and their Kubernetes version table just for these signatures;
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from aks_checklist.checks.model import ObjectRef
 from aks_checklist.checks.snapshot import labels_of, meta
+from aks_checklist.records import Frozen
 
 CLUSTER_REF = ObjectRef(api_version="v1", kind="Cluster", namespace=None, name="cluster")
 
@@ -39,25 +39,49 @@ def availability_zone(node: Mapping[str, Any]) -> str | None:
 APP_LABELS = ("app.kubernetes.io/name", "k8s-app", "app", "app.kubernetes.io/part-of")
 
 
-@dataclass(frozen=True, slots=True)
-class AddonSignature:
+class AddonSignature(Frozen):
     """How to recognise one component by its workloads' names and labels."""
 
+    _fields = __slots__ = ("what", "names", "prefixes", "fragments", "apps")
     what: str
-    names: frozenset[str] = frozenset()
-    prefixes: tuple[str, ...] = ()
-    fragments: tuple[str, ...] = ()
-    apps: frozenset[str] = frozenset()
+    names: frozenset[str]
+    prefixes: tuple[str, ...]
+    fragments: tuple[str, ...]
+    apps: frozenset[str]
+
+    def __init__(
+        self,
+        what: str,
+        names: frozenset[str] = frozenset(),
+        prefixes: tuple[str, ...] = (),
+        fragments: tuple[str, ...] = (),
+        apps: frozenset[str] = frozenset(),
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "what", what)
+        set_field(self, "names", names)
+        set_field(self, "prefixes", prefixes)
+        set_field(self, "fragments", fragments)
+        set_field(self, "apps", apps)
 
     def matches(self, obj: Mapping[str, Any]) -> bool:
-        name = str(meta(obj).get("name") or "")
-        labels = labels_of(obj)
-        return (
-            name in self.names
-            or name.startswith(self.prefixes)
-            or any(fragment in name for fragment in self.fragments)
-            or any(labels.get(key) in self.apps for key in APP_LABELS)
-        )
+        return self.matches_named(str(meta(obj).get("name") or ""), labels_of(obj))
+
+    def matches_named(self, name: str, labels: Mapping[str, str]) -> bool:
+        """:meth:`matches` for a workload whose name and labels are read already.
+
+        Plain loops rather than any() over generators: every tool asks about every workload.
+        """
+        if name in self.names or name.startswith(self.prefixes):
+            return True
+        for fragment in self.fragments:
+            if fragment in name:
+                return True
+        if self.apps:
+            for key in APP_LABELS:
+                if labels.get(key) in self.apps:
+                    return True
+        return False
 
 
 AZURE_POLICY_ADDON = AddonSignature(

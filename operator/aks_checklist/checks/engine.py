@@ -9,28 +9,39 @@ the category modules.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from types import ModuleType
 
 from aks_checklist.checks.model import Finding, Rule
 from aks_checklist.checks.snapshot import Snapshot
 from aks_checklist.checks.verdicts import apply_requirements
+from aks_checklist.records import Frozen
 
 DEFAULT_ALLOWED_REGISTRIES = ("*.azurecr.io", "mcr.microsoft.com")
 
 
-@dataclass(frozen=True, slots=True)
-class CheckSettings:
+class CheckSettings(Frozen):
     """What a policy's ``spec.checks`` tunes. ``disabled`` holds item or rule IDs.
 
     ``required`` holds the advisory or conflicting items the policy makes strict
     (:mod:`aks_checklist.checks.verdicts`).
     """
 
-    disabled: frozenset[str] = frozenset()
-    allowed_registries: tuple[str, ...] = DEFAULT_ALLOWED_REGISTRIES
-    required: frozenset[str] = frozenset()
+    _fields = __slots__ = ("disabled", "allowed_registries", "required")
+    disabled: frozenset[str]
+    allowed_registries: tuple[str, ...]
+    required: frozenset[str]
+
+    def __init__(
+        self,
+        disabled: frozenset[str] = frozenset(),
+        allowed_registries: tuple[str, ...] = DEFAULT_ALLOWED_REGISTRIES,
+        required: frozenset[str] = frozenset(),
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "disabled", disabled)
+        set_field(self, "allowed_registries", allowed_registries)
+        set_field(self, "required", required)
 
     def enabled(self, rule_id: str) -> bool:
         return rule_id not in self.disabled and rule_id.split("/", 1)[0] not in self.disabled
@@ -83,13 +94,15 @@ def evaluate(snapshots: Iterable[Snapshot], settings: CheckSettings | None = Non
     return apply_requirements(_evaluate(snapshots, settings), settings.required)
 
 
-def _evaluate(snapshots: Iterable[Snapshot], settings: CheckSettings) -> Iterator[Finding]:
+def _evaluate(snapshots: Iterable[Snapshot], settings: CheckSettings) -> list[Finding]:
     checks: list[CheckFunction] = [module.check for module in _category_modules()]
+    found: list[Finding] = []
     if not settings.disabled:
+        # Collected with list.extend rather than yielded on: one generator less per finding.
         for snapshot in snapshots:
             for check in checks:
-                yield from check(snapshot, settings)
-        return
+                found.extend(check(snapshot, settings))
+        return found
     enabled: dict[str, bool] = {}  # a few dozen rule IDs, asked about once per finding
     for snapshot in snapshots:
         for check in checks:
@@ -98,4 +111,5 @@ def _evaluate(snapshots: Iterable[Snapshot], settings: CheckSettings) -> Iterato
                 if allowed is None:
                     allowed = enabled[finding.rule] = settings.enabled(finding.rule)
                 if allowed:
-                    yield finding
+                    found.append(finding)
+    return found

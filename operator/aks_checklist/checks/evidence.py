@@ -19,7 +19,7 @@ backups of stateful workloads, an image admission gate) Fail.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from aks_checklist.checks.addons import (
@@ -33,6 +33,9 @@ from aks_checklist.checks.engine import CheckSettings
 from aks_checklist.checks.model import Finding, ObjectRef, Result, Rule, Severity
 from aks_checklist.checks.snapshot import as_dict, as_list, labels_of, meta
 from aks_checklist.checks.verdicts import apply_requirements
+from aks_checklist.records import Frozen
+
+_set = object.__setattr__
 
 Obj = dict[str, Any]
 Verdict = tuple[Result, str]
@@ -126,8 +129,7 @@ EVIDENCE_KINDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class ClusterEvidence:
+class ClusterEvidence(Frozen):
     """Objects of the kinds in :data:`EVIDENCE_KINDS`, plus CRD names found by discovery.
 
     ``crds`` holds ``<plural>.<group>`` names (``kustomizations.kustomize.toolkit.fluxcd.io``);
@@ -135,14 +137,26 @@ class ClusterEvidence:
     objects are everything the cluster has (a live cluster), not a manifest set.
     """
 
-    objects: tuple[Obj, ...] = ()
-    crds: frozenset[str] = frozenset()
-    complete: bool = False
-    _kinds: dict[str, list[Obj]] = field(default_factory=dict, init=False, repr=False)
+    _fields = ("objects", "crds", "complete")
+    _compared = (*_fields, "_kinds")
+    objects: tuple[Obj, ...]
+    crds: frozenset[str]
+    complete: bool
+    _kinds: dict[str, list[Obj]]
 
-    def __post_init__(self) -> None:
-        for obj in self.objects:
-            self._kinds.setdefault(str(obj.get("kind") or ""), []).append(obj)
+    def __init__(
+        self,
+        objects: tuple[Obj, ...] = (),
+        crds: frozenset[str] = frozenset(),
+        complete: bool = False,
+    ) -> None:
+        _set(self, "objects", objects)
+        _set(self, "crds", crds)
+        _set(self, "complete", complete)
+        kinds: dict[str, list[Obj]] = {}
+        for obj in objects:
+            kinds.setdefault(str(obj.get("kind") or ""), []).append(obj)
+        _set(self, "_kinds", kinds)
 
     @classmethod
     def of(
@@ -163,19 +177,36 @@ class ClusterEvidence:
     def workloads(self) -> list[Obj]:
         return [*self.kind("Deployment"), *self.kind("DaemonSet"), *self.kind("StatefulSet")]
 
+    @cached_property
+    def named_workloads(self) -> list[tuple[Obj, str, dict[str, str]]]:
+        """The workloads with their names and labels, read once for all the tools that look."""
+        return [(obj, str(meta(obj).get("name") or ""), labels_of(obj)) for obj in self.workloads]
+
     @property
     def nodes(self) -> list[Obj]:
         return self.kind("Node")
 
 
-@dataclass(frozen=True, slots=True)
-class Tool:
+class Tool(Frozen):
     """A tool, recognised by its CRDs (exact names or API-group suffixes) or its workloads."""
 
+    _fields = __slots__ = ("what", "crds", "groups", "workloads")
     what: str
-    crds: frozenset[str] = frozenset()
-    groups: tuple[str, ...] = ()
-    workloads: AddonSignature | None = None
+    crds: frozenset[str]
+    groups: tuple[str, ...]
+    workloads: AddonSignature | None
+
+    def __init__(
+        self,
+        what: str,
+        crds: frozenset[str] = frozenset(),
+        groups: tuple[str, ...] = (),
+        workloads: AddonSignature | None = None,
+    ) -> None:
+        _set(self, "what", what)
+        _set(self, "crds", crds)
+        _set(self, "groups", groups)
+        _set(self, "workloads", workloads)
 
     def found(self, evidence: ClusterEvidence) -> list[str]:
         """What shows it is installed, as short texts; empty when nothing does."""
@@ -187,8 +218,8 @@ class Tool:
         if self.workloads is not None:
             seen += [
                 f"{obj.get('kind')} {meta(obj).get('namespace') or '-'}/{meta(obj).get('name')}"
-                for obj in evidence.workloads
-                if self.workloads.matches(obj)
+                for obj, name, labels in evidence.named_workloads
+                if self.workloads.matches_named(name, labels)
             ][:2]
         return seen
 

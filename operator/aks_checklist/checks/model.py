@@ -7,8 +7,11 @@ can come from a manifest on disk, an ARM document or a live cluster.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Final, Literal
+
+from aks_checklist.records import Frozen, Sealed, slot_setters
+
+_set = object.__setattr__  # how a frozen record's __init__ sets its fields
 
 
 class Result(enum.StrEnum):
@@ -29,20 +32,29 @@ class Severity(enum.StrEnum):
     @property
     def rank(self) -> int:
         """Higher is more severe, so ``--fail-on`` can compare thresholds."""
-        return {"High": 3, "Medium": 2, "Low": 1}[self.value]
+        return _RANKS[self]  # a member is the string it names: no need for its value
+
+
+_RANKS = {"High": 3, "Medium": 2, "Low": 1}
 
 
 Scope = Literal["workload", "namespace", "object", "cluster", "aks", "dockerfile"]
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(Frozen):
     """One automated check of a catalog item; ``id`` is ``<ITEM>/<kebab-name>``."""
 
+    _fields = __slots__ = ("id", "title", "severity", "scope")
     id: str
     title: str
     severity: Severity
     scope: Scope
+
+    def __init__(self, id: str, title: str, severity: Severity, scope: Scope) -> None:
+        _set(self, "id", id)
+        _set(self, "title", title)
+        _set(self, "severity", severity)
+        _set(self, "scope", scope)
 
     @property
     def item(self) -> str:
@@ -57,23 +69,40 @@ class Rule:
         container: str | None = None,
         file: str | None = None,
     ) -> Finding:
-        return Finding(
-            rule=self.id,
-            result=result,
-            severity=self.severity,
-            message=message,
-            object=obj,
-            container=container,
-            file=file,
-        )
+        return Finding(self.id, result, self.severity, message, obj, container, file)
 
 
-@dataclass(frozen=True, slots=True)
-class ObjectRef:
+class ObjectRef(Frozen):
+    """Which object a finding is about: its API version, kind, namespace (if any) and name."""
+
+    _fields = ("api_version", "kind", "namespace", "name")
+    __slots__ = (*_fields, "_hash")
     api_version: str
     kind: str
     namespace: str | None
     name: str
+    _hash: int
+
+    def __init__(self, api_version: str, kind: str, namespace: str | None, name: str) -> None:
+        _api_version(self, api_version)
+        _kind(self, kind)
+        _namespace(self, namespace)
+        _name(self, name)
+        _hash(self, hash((api_version, kind, namespace, name)))
+
+    # Written out: refs are dictionary keys in every check, and hashed by the hundred thousand.
+    def __eq__(self, other: object) -> bool:
+        if type(other) is ObjectRef:
+            return (
+                self.name == other.name
+                and self.kind == other.kind
+                and self.namespace == other.namespace
+                and self.api_version == other.api_version
+            )
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def __str__(self) -> str:
         return f"{self.kind}/{self.name}"
@@ -91,24 +120,79 @@ class ObjectRef:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """The result of one rule on one object (and optionally one container)."""
+class Finding(Sealed):
+    """The result of one rule on one object (and optionally one container).
 
-    rule: str
-    result: Result
-    severity: Severity
-    message: str
-    object: ObjectRef | None = None
-    container: str | None = None
-    file: str | None = None
-    details: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    Sealed, not Frozen (see :class:`aks_checklist.records.Sealed`): its fields are
+    ``Final`` for mypy, and assigned directly in ``__init__``.
+    """
+
+    _fields = __slots__ = (
+        "rule",
+        "result",
+        "severity",
+        "message",
+        "object",
+        "container",
+        "file",
+        "details",
+        "line",
+        "document",
+        "source",
+        "copies",
+    )
+    _compared = tuple(name for name in _fields if name != "details")
+    rule: Final[str]
+    result: Final[Result]
+    severity: Final[Severity]
+    message: Final[str]
+    object: Final[ObjectRef | None]
+    container: Final[str | None]
+    file: Final[str | None]
+    details: Final[dict[str, str]]
     # Where a scanned object is written (optional: the operator's findings have no file).
-    line: int | None = None  # 1-based line of the object's document in ``file``
-    document: int | None = None  # 0-based document index in ``file``
-    source: str | None = None  # the render it came from, e.g. "kustomize build overlays/dev"
-    copies: tuple[str, ...] = ()  # "file:line" of identical copies folded into this one
+    line: Final[int | None]  # 1-based line of the object's document in ``file``
+    document: Final[int | None]  # 0-based document index in ``file``
+    source: Final[str | None]  # the render it came from, e.g. "kustomize build overlays/dev"
+    copies: Final[tuple[str, ...]]  # "file:line" of identical copies folded into this one
+
+    def __init__(
+        self,
+        rule: str,
+        result: Result,
+        severity: Severity,
+        message: str,
+        object: ObjectRef | None = None,
+        container: str | None = None,
+        file: str | None = None,
+        details: dict[str, str] | None = None,
+        line: int | None = None,
+        document: int | None = None,
+        source: str | None = None,
+        copies: tuple[str, ...] = (),
+    ) -> None:
+        self.rule = rule
+        self.result = result
+        self.severity = severity
+        self.message = message
+        self.object = object
+        self.container = container
+        self.file = file
+        self.details = {} if details is None else details
+        self.line = line
+        self.document = document
+        self.source = source
+        self.copies = copies
+
+    def replace(self, **changes: Any) -> Finding:
+        """A copy with some fields changed (what ``dataclasses.replace`` gives)."""
+        fields = {name: getattr(self, name) for name in self._fields}
+        fields.update(changes)
+        return Finding(**fields)
 
     @property
     def item(self) -> str:
         return self.rule.split("/", 1)[0]
+
+
+_api_version, _kind, _namespace, _name, _hash = slot_setters(ObjectRef, ObjectRef.__slots__)

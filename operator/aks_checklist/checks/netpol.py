@@ -24,10 +24,10 @@ lookup only evaluates selectors that can possibly match.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from aks_checklist.checks.snapshot import Obj, as_dict, as_list, meta, selector_matches
+from aks_checklist.records import Frozen
 
 if TYPE_CHECKING:
     from ipaddress import IPv4Address, IPv6Address
@@ -223,12 +223,17 @@ def policy_name(policy: Obj) -> str:
     return str(meta(policy).get("name") or "")
 
 
-@dataclass(frozen=True, slots=True)
-class Isolation:
+class Isolation(Frozen):
     """The policies that select a pod and isolate it, per direction (empty: not isolated)."""
 
+    _fields = __slots__ = ("ingress", "egress")
     ingress: tuple[Obj, ...]
     egress: tuple[Obj, ...]
+
+    def __init__(self, ingress: tuple[Obj, ...], egress: tuple[Obj, ...]) -> None:
+        set_field = object.__setattr__
+        set_field(self, "ingress", ingress)
+        set_field(self, "egress", egress)
 
 
 class PolicyIndex:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -30,6 +29,7 @@ from aks_checklist.checks.snapshot import (
     labels_of,
     meta,
 )
+from aks_checklist.records import Frozen
 
 OS_LABEL = "kubernetes.io/os"
 LEGACY_OS_LABEL = "beta.kubernetes.io/os"
@@ -83,8 +83,7 @@ LIFECYCLE_HANDLERS = ("exec", "httpGet", "tcpSocket", "sleep")
 # --- images -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ImageRef:
+class ImageRef(Frozen):
     """A parsed image reference, normalised the way the container runtime resolves it.
 
     ``registry`` is lower-case ``host[:port]`` (``docker.io`` for Docker Hub);
@@ -92,10 +91,18 @@ class ImageRef:
     gain ``library/``); ``tag`` and ``digest`` are as written (``None`` if absent).
     """
 
+    _fields = __slots__ = ("registry", "repository", "tag", "digest")
     registry: str
     repository: str
     tag: str | None
     digest: str | None
+
+    def __init__(self, registry: str, repository: str, tag: str | None, digest: str | None) -> None:
+        set_field = object.__setattr__
+        set_field(self, "registry", registry)
+        set_field(self, "repository", repository)
+        set_field(self, "tag", tag)
+        set_field(self, "digest", digest)
 
     @property
     def pinned_by_digest(self) -> bool:

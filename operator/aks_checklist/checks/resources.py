@@ -35,7 +35,6 @@ budgets that can match its labels.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from aks_checklist.checks.engine import CheckSettings
@@ -51,6 +50,7 @@ from aks_checklist.checks.snapshot import (
     as_list,
     meta,
 )
+from aks_checklist.records import Mutable
 
 RESOURCE_QUOTA = Rule(
     "RES-05/resource-quota",
@@ -167,15 +167,22 @@ def disruptions_allowed(pdb: Obj, expected: int) -> int:
     return max(expected - desired, 0)
 
 
-@dataclass
-class _Coverage:
+class _Coverage(Mutable):
     """What one PDB covers in the snapshot."""
 
+    _fields = __slots__ = ("pdb", "ref", "replicas", "members", "selects_pods")
     pdb: Obj
     ref: ObjectRef
-    replicas: int = 0
-    members: list[ObjectRef] = field(default_factory=list)
-    selects_pods: bool = False
+    replicas: int
+    members: list[ObjectRef]
+    selects_pods: bool
+
+    def __init__(self, pdb: Obj, ref: ObjectRef) -> None:
+        self.pdb = pdb
+        self.ref = ref
+        self.replicas = 0
+        self.members = []
+        self.selects_pods = False
 
 
 def _budgets(snapshot: Snapshot) -> Iterator[Finding]:

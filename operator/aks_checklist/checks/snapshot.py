@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from aks_checklist.checks.model import ObjectRef
+from aks_checklist.records import Frozen, Mutable, slot_setters
+
+_set = object.__setattr__
 
 Obj = dict[str, Any]
 
@@ -107,12 +109,16 @@ def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, st
     return True
 
 
-@dataclass(frozen=True, slots=True)
-class Container:
+class Container(Frozen):
     """A container of a pod template, with where it sits (``containers``, ``initContainers``...)."""
 
+    _fields = __slots__ = ("spec", "section")
     spec: dict[str, Any]
     section: str
+
+    def __init__(self, spec: dict[str, Any], section: str) -> None:
+        _container_spec(self, spec)
+        _container_section(self, section)
 
     @property
     def name(self) -> str:
@@ -132,12 +138,20 @@ class Container:
         return self.section == "ephemeralContainers"
 
 
-@dataclass(frozen=True)
-class Workload:
+_container_spec, _container_section = slot_setters(Container, Container._fields)
+
+
+class Workload(Frozen):
     """Anything that owns a pod template, reduced to what the checks need."""
 
+    # No __slots__: cached_property keeps its values in the instance's __dict__.
+    _fields = ("obj", "ref")
     obj: Obj
     ref: ObjectRef
+
+    def __init__(self, obj: Obj, ref: ObjectRef) -> None:
+        _set(self, "obj", obj)
+        _set(self, "ref", ref)
 
     @property
     def kind(self) -> str:
@@ -192,11 +206,10 @@ class Workload:
         for section in sections:
             for spec in as_list(self.pod_spec.get(section)):
                 if isinstance(spec, dict):
-                    yield Container(spec=spec, section=section)
+                    yield Container(spec, section)
 
 
-@dataclass
-class Snapshot:
+class Snapshot(Mutable):
     """The objects of one namespace, plus the cluster-scoped objects they may refer to.
 
     ``complete`` says whether the snapshot holds *every* object of the
@@ -205,10 +218,24 @@ class Snapshot:
     is complete or when the manifest set declares the Namespace itself.
     """
 
+    # No __slots__: cached_property keeps its values in the instance's __dict__.
+    _fields = ("namespace", "objects", "cluster_objects", "complete")
     namespace: str
-    objects: list[Obj] = field(default_factory=list)
-    cluster_objects: list[Obj] = field(default_factory=list)
-    complete: bool = False
+    objects: list[Obj]
+    cluster_objects: list[Obj]
+    complete: bool
+
+    def __init__(
+        self,
+        namespace: str,
+        objects: list[Obj] | None = None,
+        cluster_objects: list[Obj] | None = None,
+        complete: bool = False,
+    ) -> None:
+        self.namespace = namespace
+        self.objects = [] if objects is None else objects
+        self.cluster_objects = [] if cluster_objects is None else cluster_objects
+        self.complete = complete
 
     @cached_property
     def by_kind(self) -> dict[str, list[Obj]]:

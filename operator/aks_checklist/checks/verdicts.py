@@ -18,7 +18,6 @@ counts it as an open advisory (see :func:`aks_checklist.report.category_status`)
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
@@ -52,18 +51,19 @@ def apply_requirements(findings: Iterable[Finding], required: frozenset[str]) ->
     kinds = verdicts()
     out: list[Finding] = []
     for finding in findings:
+        if finding.result is not Result.WARN and finding.result is not Result.FAIL:
+            out.append(finding)  # most findings pass: nothing below can change them
+            continue
         item = finding.item
         kind = kinds.get(item)
         if item in required and finding.result is Result.WARN:
-            finding = dataclasses.replace(
-                finding,
+            finding = finding.replace(
                 result=Result.FAIL,
                 message=f"{finding.message}; required by the policy (spec.checks.require)",
             )
         elif kind == "conflicting" and item not in required and finding.result is Result.FAIL:
             others = ", ".join(_conflicts().get(item, ()))
-            finding = dataclasses.replace(
-                finding,
+            finding = finding.replace(
                 result=Result.WARN,
                 message=(
                     f"{finding.message}; advisory because it conflicts with {others}: name one "

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aks_checklist.checks.model import Severity
 from aks_checklist.render import FORMATS
+
+if TYPE_CHECKING:
+    import argparse
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -29,11 +31,21 @@ def add_output_options(parser: argparse.ArgumentParser) -> None:
 
 
 def severity(text: str) -> Severity:
-    """Parses a severity name in any letter case."""
+    """Parses a severity name in any letter case (argparse's ``type``)."""
+    import argparse  # imported already by the parser that calls this
+
+    chosen = severity_named(text)
+    if chosen is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not High, Medium or Low")
+    return chosen
+
+
+def severity_named(text: str) -> Severity | None:
+    """The severity ``text`` names in any letter case, or None."""
     for candidate in Severity:
         if candidate.value.lower() == text.strip().lower():
             return candidate
-    raise argparse.ArgumentTypeError(f"{text!r} is not High, Medium or Low")
+    return None
 
 
 def use_color(no_color: bool, stream: Any) -> bool:

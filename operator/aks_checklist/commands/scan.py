@@ -8,20 +8,25 @@ errors and warnings on stderr, and exits 0 (clean), 1 (a failure at or above
 
 from __future__ import annotations
 
-import argparse
 import gc
 import sys
+from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from aks_checklist.checks.engine import CheckSettings
-from aks_checklist.checks.model import Rule
-from aks_checklist.commands.output_options import add_output_options, use_color
-from aks_checklist.render import DEFAULT_WIDTH, EXIT_ERRORS, exit_code, render
+from aks_checklist.checks.model import Rule, Severity
+from aks_checklist.commands.output_options import (
+    add_output_options,
+    severity_named,
+    use_color,
+)
+from aks_checklist.render import DEFAULT_WIDTH, EXIT_ERRORS, FORMATS, exit_code, render
 from aks_checklist.scan import KUSTOMIZE_MODES, STDIN, scan
 
 if TYPE_CHECKING:
+    import argparse
+
     from aks_checklist.policy import Attestation, Policy, Waiver
 
 
@@ -86,12 +91,95 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
-def handle(args: argparse.Namespace) -> int:
+# What parse_quickly knows of register's options: option -> (destination, its values or
+# None for a flag); "" accepts any value, a tuple only its choices.
+_VALUED: dict[str, tuple[str, tuple[str, ...] | str]] = {
+    "--policy": ("policy", ""),
+    "--namespace": ("namespace", ""),
+    "-n": ("namespace", ""),
+    "--kustomize": ("kustomize", KUSTOMIZE_MODES),
+    "--helm-values": ("helm_values", ""),
+    "--format": ("format", FORMATS),
+    "-o": ("format", FORMATS),
+    "--fail-on": ("fail_on", ""),
+}
+_FLAGS = {"--dedupe": "dedupe", "--show-passed": "show_passed", "--no-color": "no_color"}
+
+
+def parse_quickly(argv: Sequence[str]) -> SimpleNamespace | None:
+    """``scan``'s arguments (``argv`` after ``scan``) as its argparse parser reads them, or None.
+
+    Building argparse's parsers is a tenth of scanning one small file, so the command lines
+    CI writes (paths in one run, the options spelt out in full) are read here. Anything
+    else is None and goes to argparse, which prints its own help and errors: an abbreviated
+    or unknown option, ``-h``, ``--``, a missing or invalid value, a value starting with
+    ``-``, attached short options, paths split by options (argparse refuses the second run).
+    """
+    args: dict[str, Any] = {
+        "command": "scan",
+        "paths": [],
+        "policy": None,
+        "namespace": None,
+        "kustomize": "auto",
+        "helm_values": [],
+        "dedupe": False,
+        "format": "table",
+        "fail_on": Severity.HIGH,
+        "show_passed": False,
+        "no_color": False,
+        "handler": handle,
+    }
+    paths: list[str] = args["paths"]
+    runs = 0  # runs of consecutive paths
+    previous_was_path = False
+    position = 0
+    while position < len(argv):
+        word = argv[position]
+        position += 1
+        if word == "-" or not word.startswith("-"):
+            runs += 0 if previous_was_path else 1
+            previous_was_path = True
+            paths.append(word)
+            continue
+        previous_was_path = False
+        if word in _FLAGS:
+            args[_FLAGS[word]] = True
+            continue
+        option, equals, value = word.partition("=")
+        if not equals:
+            if position == len(argv):
+                return None
+            value = argv[position]
+            position += 1
+        elif not option.startswith("--"):
+            return None  # argparse reads `-n=x` as "=x" only in some versions: leave it
+        if option not in _VALUED or value.startswith("-"):
+            return None
+        destination, allowed = _VALUED[option]
+        if allowed and value not in allowed:
+            return None
+        if destination == "helm_values":
+            args["helm_values"].append(value)
+        elif destination == "fail_on":
+            chosen = severity_named(value)
+            if chosen is None:
+                return None
+            args["fail_on"] = chosen
+        else:
+            args[destination] = value
+    if runs != 1:
+        return None
+    return SimpleNamespace(**args)
+
+
+def handle(args: argparse.Namespace | SimpleNamespace) -> int:
     settings = CheckSettings()
     waivers: tuple[Waiver, ...] = ()
     attestations: tuple[Attestation, ...] = ()
     if args.policy:
         # Imported only with --policy: parsing a policy is most of what that module holds.
+        import yaml
+
         from aks_checklist.policy import PolicyError
 
         try:
@@ -162,6 +250,8 @@ def table_width(stream: object) -> int:
 
 def load_policy_file(path: str) -> Policy:
     """The AksChecklistPolicy in a YAML file (the first one, if the file holds several)."""
+    import yaml
+
     from aks_checklist.policy import KIND, parse_policy
 
     with open(path, encoding="utf-8") as handle:
@@ -175,6 +265,8 @@ def load_policy_file(path: str) -> Policy:
 
 
 def _reason(exc: BaseException) -> str:
+    import yaml  # imported already by the policy file's reading
+
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
     if isinstance(exc, yaml.YAMLError):

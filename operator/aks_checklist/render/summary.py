@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Protocol
 
 from aks_checklist.checks.model import Finding, ObjectRef, Result, Severity
+from aks_checklist.records import Frozen
 
 # Results listed only with --show-passed: they need no action.
 QUIET_RESULTS = frozenset({Result.PASS, Result.NOT_APPLICABLE})
@@ -97,12 +97,23 @@ def shown(findings: Iterable[Finding], show_passed: bool) -> list[Finding]:
     return sorted((f for f in findings if visible(f, show_passed)), key=sort_key)
 
 
-@dataclass(frozen=True, slots=True)
-class Counts:
+class Counts(Frozen):
+    """The report's totals: objects judged, findings per result, failures per severity."""
+
+    _fields = __slots__ = ("objects", "results", "failed", "errors")
     objects: int
     results: dict[Result, int]
     failed: dict[Severity, int]
     errors: int
+
+    def __init__(
+        self, objects: int, results: dict[Result, int], failed: dict[Severity, int], errors: int
+    ) -> None:
+        set_field = object.__setattr__
+        set_field(self, "objects", objects)
+        set_field(self, "results", results)
+        set_field(self, "failed", failed)
+        set_field(self, "errors", errors)
 
 
 def count(findings: Sequence[Finding], errors: int, objects: int | None = None) -> Counts:

@@ -9,7 +9,6 @@ so a long message never pushes the next row off screen.
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable, Sequence
 from itertools import groupby
 
@@ -72,16 +71,16 @@ def render(
     # "  RESULT  SEVERE  RULE  " precedes each message.
     indent = 2 + 6 + 2 + 6 + 2 + rule_width + 2
     message_width = width - indent
+    # The same few results, severities and rules make every row: each row is written once.
+    rows: dict[tuple[Result, Severity, str], str] = {}
     for _, group in groupby(listed, key=lambda f: (object_key(f.object), f.file, f.source, f.line)):
         block = list(group)
         lines.extend(_title(block[0], width, paint))
         for finding in block:
-            label = RESULT_LABELS.get(finding.result, str(finding.result))
-            result = paint(f"{label:<6}", _RESULT_COLORS.get(finding.result, _BOLD))
-            severity = f"{finding.severity!s:<6}"
-            if finding.severity == Severity.HIGH and finding.result == Result.FAIL:
-                severity = paint(severity, _BOLD)
-            row = f"  {result}  {severity}  {finding.rule:<{rule_width}}"
+            row_key = (finding.result, finding.severity, finding.rule)
+            row = rows.get(row_key)
+            if row is None:
+                row = rows[row_key] = _row(finding, rule_width, paint)
             if message_width >= _MIN_MESSAGE_WIDTH:
                 wrapped = wrap(finding.message, message_width) or [""]
                 lines.append(f"{row}  {wrapped[0]}")
@@ -101,16 +100,52 @@ def render(
     return "\n".join(lines) + "\n"
 
 
+def _row(finding: Finding, rule_width: int, paint: Callable[[str, str], str]) -> str:
+    """``  RESULT  SEVERE  RULE``, padded to the columns, before a finding's message."""
+    label = RESULT_LABELS.get(finding.result, str(finding.result))
+    result = paint(f"{label:<6}", _RESULT_COLORS.get(finding.result, _BOLD))
+    severity = f"{finding.severity!s:<6}"
+    if finding.severity == Severity.HIGH and finding.result == Result.FAIL:
+        severity = paint(severity, _BOLD)
+    return f"  {result}  {severity}  {finding.rule:<{rule_width}}"
+
+
 def wrap(text: str, width: int, indent: str = "") -> list[str]:
     """``textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent)``.
 
-    A third of the messages fit on their line, and splitting them into words was most
-    of rendering 10,000 objects' table; a plain one-line text that fits is its own line
-    (what textwrap returns for it), anything else goes through textwrap.
+    Splitting messages into chunks with textwrap's regular expression was most of
+    rendering 10,000 objects' table. A plain text (printable, single spaces, none at
+    either end) is wrapped here word by word, greedily as textwrap does; whenever
+    textwrap could break differently (a word longer than a line, a hyphenated word
+    at the end of a line, where textwrap may split it) it is left to textwrap.
     """
-    if text and len(indent) + len(text) <= width and text.isprintable() and text == text.strip():
-        return [indent + text]
+    if text and text.isprintable() and text == text.strip() and "  " not in text:
+        if len(indent) + len(text) <= width:
+            return [indent + text]
+        lines = _greedy(text, width - len(indent), indent)
+        if lines is not None:
+            return lines
+    import textwrap  # compiles its regular expressions at import: only for the odd message
+
     return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent)
+
+
+def _greedy(text: str, room: int, indent: str) -> list[str] | None:
+    """Words joined into lines of at most ``room`` characters, or None (see :func:`wrap`).
+
+    Words are one space apart, so a line ends at the last space within ``room`` and the
+    word after it reaches past ``room``: a hyphen of that word within ``room`` is where
+    textwrap could break instead, and no space within ``room`` is a word too long.
+    """
+    lines: list[str] = []
+    while len(text) > room:
+        end = text.rfind(" ", 0, room + 1)
+        if end <= 0 or text.find("-", end + 1, room + 1) >= 0:
+            return None
+        lines.append(indent + text[:end])
+        text = text[end + 1 :]
+    lines.append(indent + text)
+    return lines
 
 
 def _title(finding: Finding, width: int, paint: Callable[[str, str], str]) -> list[str]:
@@ -130,6 +165,8 @@ def _title(finding: Finding, width: int, paint: Callable[[str, str], str]) -> li
         else:
             lines.extend(paint(f"  {part}", _DIM) for part in where)
     if finding.copies:
+        import textwrap
+
         text = "also in " + ", ".join(finding.copies)
         lines.extend(
             paint(part, _DIM)

@@ -12,8 +12,8 @@ hidden files and directories skipped.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
+from aks_checklist.records import Mutable
 from aks_checklist.sources.documents import STDIN, ScanError
 
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -21,17 +21,34 @@ KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization
 KUSTOMIZE_MODES = ("auto", "always", "never")
 
 
-@dataclass
-class Inputs:
+class Inputs(Mutable):
     """The scan's inputs, sorted by how each is read, in command-line then walk order."""
 
-    manifests: list[str] = field(default_factory=list)
-    dockerfiles: list[str] = field(default_factory=list)
-    kustomizations: list[str] = field(default_factory=list)
-    charts: list[str] = field(default_factory=list)
-    stdin: bool = False
-    errors: list[ScanError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    _fields = __slots__ = (
+        "manifests",
+        "dockerfiles",
+        "kustomizations",
+        "charts",
+        "stdin",
+        "errors",
+        "warnings",
+    )
+    manifests: list[str]
+    dockerfiles: list[str]
+    kustomizations: list[str]
+    charts: list[str]
+    stdin: bool
+    errors: list[ScanError]
+    warnings: list[str]
+
+    def __init__(self) -> None:
+        self.manifests = []
+        self.dockerfiles = []
+        self.kustomizations = []
+        self.charts = []
+        self.stdin = False
+        self.errors = []
+        self.warnings = []
 
 
 def is_dockerfile(path: str) -> bool:

@@ -19,12 +19,13 @@ indented), so counting markers is both exact and cheap.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+from aks_checklist.records import Frozen, slot_setters
+from aks_checklist.sources import blockyaml
 
-from aks_checklist.sources.fastyaml import FastSafeLoader as _Loader
+if TYPE_CHECKING:
+    import yaml
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -37,13 +38,16 @@ _KINDS_OF_VALUE = {
     bool: "a boolean",
 }
 
-# A document marker: `---` at the start of a line, alone or followed by blanks/content.
-_DOCUMENT_MARKER = re.compile(r"^---(?=[ \t\r]|$)", re.MULTILINE)
+# A document marker is `---` at the start of a line, alone or followed by a blank (then
+# maybe content): what follows the three dashes is one of these, or the end of the text.
+_AFTER_MARKER = frozenset(" \t\r\n")
 _HELM_SOURCE = re.compile(r"^# Source: (\S.*?)\s*$", re.MULTILINE)
 
 
-@dataclass(frozen=True, slots=True)
-class ScanError:
+_set = object.__setattr__
+
+
+class ScanError(Frozen):
     """A file or document that could not be read; ``document`` is its 0-based index in the file.
 
     ``document`` is ``None`` when the problem is not one document's: a file
@@ -51,17 +55,22 @@ class ScanError:
     checks that failed on a whole namespace.
     """
 
+    _fields = __slots__ = ("file", "document", "message")
     file: str
     document: int | None
     message: str
+
+    def __init__(self, file: str, document: int | None, message: str) -> None:
+        _set(self, "file", file)
+        _set(self, "document", document)
+        _set(self, "message", message)
 
     def __str__(self) -> str:
         where = self.file if self.document is None else f"{self.file} (document {self.document})"
         return f"{where}: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class LoadedObject:
+class LoadedObject(Frozen):
     """One object and where it was written.
 
     ``file`` and ``line`` name the file a person edits (for a rendered object,
@@ -70,22 +79,64 @@ class LoadedObject:
     object read as it is.
     """
 
+    _fields = __slots__ = ("obj", "file", "document", "line", "source")
     obj: dict[str, Any]
     file: str
     document: int
-    line: int | None = None
-    source: str | None = None
+    line: int | None
+    source: str | None
+
+    def __init__(
+        self,
+        obj: dict[str, Any],
+        file: str,
+        document: int,
+        line: int | None = None,
+        source: str | None = None,
+    ) -> None:
+        _object_obj(self, obj)
+        _object_file(self, file)
+        _object_document(self, document)
+        _object_line(self, line)
+        _object_source(self, source)
 
 
-@dataclass(frozen=True, slots=True)
-class Document:
+class Document(Frozen):
     """A parsed document of a stream: its index, first line, value and Helm ``# Source``."""
 
+    _fields = __slots__ = ("index", "line", "value", "helm_source", "item_lines")
     index: int
     line: int
     value: Any
-    helm_source: str | None = None
-    item_lines: tuple[int, ...] = ()  # a List's items, when they could be found
+    helm_source: str | None
+    item_lines: tuple[int, ...]  # a List's items, when they could be found
+
+    def __init__(
+        self,
+        index: int,
+        line: int,
+        value: Any,
+        helm_source: str | None = None,
+        item_lines: tuple[int, ...] = (),
+    ) -> None:
+        _document_index(self, index)
+        _document_line(self, line)
+        _document_value(self, value)
+        _document_helm_source(self, helm_source)
+        _document_item_lines(self, item_lines)
+
+
+# Loaded objects and documents are made by the ten thousand: their slots' own setters.
+_object_obj, _object_file, _object_document, _object_line, _object_source = slot_setters(
+    LoadedObject, LoadedObject._fields
+)
+(
+    _document_index,
+    _document_line,
+    _document_value,
+    _document_helm_source,
+    _document_item_lines,
+) = slot_setters(Document, Document._fields)
 
 
 def read_text(path: str, errors: list[ScanError]) -> str | None:
@@ -143,22 +194,42 @@ def parse_documents(
 def _yaml_documents(text: str, file: str, errors: list[ScanError]) -> list[Document]:
     chunks = split_documents(text)
     try:
+        # Plain block YAML, most manifests: read without PyYAML (see blockyaml).
+        values = blockyaml.load_documents(chunks)
+    except blockyaml.Unsupported:
+        return _pyyaml_documents(text, chunks, file, errors)
+    return _documents(chunks, values)
+
+
+def _documents(chunks: list[tuple[int, str]], values: list[Any]) -> list[Document]:
+    return [
+        Document(
+            index,
+            _content_line(line, chunk),
+            value,
+            _helm_source(chunk),
+            _item_lines(line, chunk, value),
+        )
+        for index, ((line, chunk), value) in enumerate(zip(chunks, values, strict=True))
+    ]
+
+
+def _pyyaml_documents(
+    text: str, chunks: list[tuple[int, str]], file: str, errors: list[ScanError]
+) -> list[Document]:
+    """The documents as PyYAML reads them, with its error messages for broken ones."""
+    import yaml
+
+    from aks_checklist.sources.fastyaml import FastSafeLoader as _Loader
+
+    try:
         # Fast path: one parser over the whole stream.
         values = list(yaml.load_all(text, Loader=_Loader))
     except yaml.YAMLError:
         pass
     else:
         if len(values) == len(chunks):
-            return [
-                Document(
-                    index,
-                    _content_line(line, chunk),
-                    value,
-                    _helm_source(chunk),
-                    _item_lines(line, chunk, value),
-                )
-                for index, ((line, chunk), value) in enumerate(zip(chunks, values, strict=True))
-            ]
+            return _documents(chunks, values)
         # A stream the marker count does not explain (`...` end markers): no better line than 1.
         return [Document(index, 1, value) for index, value in enumerate(values)]
     # A broken document stops the stream parser, so parse document by document to keep the rest.
@@ -185,7 +256,7 @@ def split_documents(text: str) -> list[tuple[int, str]]:
     Text before the first marker only counts as a document when it holds
     more than comments and blank lines, which is how a YAML parser counts it.
     """
-    starts = [match.start() for match in _DOCUMENT_MARKER.finditer(text)]
+    starts = _marker_starts(text)
     if not starts or starts[0] != 0:
         head = text[: starts[0]] if starts else text
         if not any(
@@ -200,6 +271,20 @@ def split_documents(text: str) -> list[tuple[int, str]]:
         if start < len(text):
             chunks.append((text.count("\n", 0, start) + 1, text[start:end]))
     return chunks
+
+
+def _marker_starts(text: str) -> list[int]:
+    """Where each ``---`` marker starts (found with str.find: a regex scan was slower)."""
+    starts = []
+    end = len(text)
+    position = 0 if text.startswith("---") else text.find("\n---")
+    while position >= 0:
+        start = position if position == 0 and text.startswith("---") else position + 1
+        after = start + 3
+        if after == end or text[after] in _AFTER_MARKER:
+            starts.append(start)
+        position = text.find("\n---", start)
+    return starts
 
 
 def _content_line(first_line: int, chunk: str) -> int:
@@ -248,6 +333,8 @@ def _helm_source(chunk: str) -> str | None:
 
 
 def _yaml_message(exc: yaml.YAMLError, first_line: int) -> str:
+    import yaml  # loaded already: only PyYAML raises these
+
     if isinstance(exc, yaml.MarkedYAMLError):
         problem = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
