@@ -48,7 +48,7 @@ class ClusterView:
         uids: set[str] = set()
         for watched in CONFIRMED:
             for values in self._indexes[watched.index_id].values():
-                uids.update(packed.uid for packed in values)
+                uids.update(packed.uid for packed in values if packed.uid)
         return uids
 
     def pods(self, namespace: str) -> list[Obj]:

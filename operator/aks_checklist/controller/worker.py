@@ -220,6 +220,12 @@ class PolicyWorker:
     ) -> None:
         """Serves ``targets`` and what is marked meanwhile on the lanes; reports after."""
 
+        reports = ReportLanes(
+            at_once=REPORTS_AT_ONCE,
+            pending=REPORTS_WAITING,
+            patience=REPORT_PATIENCE_SECONDS,
+        )
+
         def failed(namespace: str, error: Exception) -> None:
             self.failures[namespace] = f"namespace {namespace}: {error}"
             self.queue.requeue(namespace, self.backoff.failed(namespace))
@@ -251,11 +257,6 @@ class PolicyWorker:
                 return
             await reports.submit(lambda: report(namespace, step))
 
-        reports = ReportLanes(
-            at_once=REPORTS_AT_ONCE,
-            pending=REPORTS_WAITING,
-            patience=REPORT_PATIENCE_SECONDS,
-        )
         async with reports:  # the pass ends when every report is written
             await each(
                 # A namespace created while the pass runs waits for a free lane, not the pass.
