@@ -209,8 +209,14 @@ def test_printer_columns_show_real_values(
 
         # Read twice in a row; a pass may land in between, so compare until they agree.
         eventually(table_matches_status, what="printer columns equal to the report status")
-        policies = crds.kubectl("get", "akspolicy", name).stdout.splitlines()
-        columns = policies[1].split()
+
+        def policy_columns() -> list[str] | None:
+            # NAME ENFORCEMENT NAMESPACES SCORE FAILED READY AGE: the status columns stay
+            # empty until the pass that wrote the report has ended and written the policy's.
+            columns = crds.kubectl("get", "akspolicy", name).stdout.splitlines()[1].split()
+            return columns if len(columns) == 7 else None
+
+        columns = eventually(policy_columns, what="the policy's status in its printer columns")
         assert columns[1] == "Enforce"
         assert int(columns[2]) >= 1
         assert columns[5] == "True"
