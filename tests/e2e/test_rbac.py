@@ -241,6 +241,7 @@ def test_writes_refused_by_priority_and_fairness_are_held_then_resumed(
                 ).stderr
             ),
             what="the FlowSchema in force",
+            timeout=90,  # the API server's flow-control config controller picks it up on a resync
         )
         name = f"p-{selector_label}"
         with policy(admin, name, selector_label):

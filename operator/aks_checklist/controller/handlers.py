@@ -7,7 +7,6 @@ Importing this module registers the handlers on Kopf's default registry;
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -96,66 +95,66 @@ def _state(memo: kopf.Memo) -> OperatorState:
 
 
 def _register(watched: Watched) -> None:
-    """One index (what the pure layers read) and one event tap (what marks work) per kind."""
+    """One index per kind: what the pure layers read, and where changes mark work.
+
+    Kopf calls an index function for every event but deletions, before any
+    other handler: slimming the object once there, for both the index and the
+    change check, costs one handler call per event instead of two. Deletions
+    reach a tap of their own, and policies (whose changes are told apart by
+    generation, not content) a tap for every event.
+    """
     key_of_namespace = watched.namespaced
-    when = (lambda body, **_: not controlled(body)) if watched is PODS else None
+    controlled_pods = watched is PODS
 
     # async: Kopf runs a plain function in a thread, and the hop costs more than slimming.
-    async def index(body: kopf.Body, namespace: str | None, **_: Any) -> dict[Any, Any]:
+    async def index(body: kopf.Body, namespace: str | None, memo: kopf.Memo, **_: Any) -> Any:
+        kept = slim(body, watched)
+        packed = pack(kept)
         if watched is NAMESPACES:  # by name: a pass looks its namespaces up one by one
-            return {meta(body).get("name"): pack(slim(body, watched))}
-        return {namespace if key_of_namespace else None: pack(slim(body, watched))}
-
-    async def tap(
-        body: kopf.Body, namespace: str | None, type: str | None, memo: kopf.Memo, **_: Any
-    ) -> None:
-        state = _state(memo)
-        if watched is POLICIES:
-            if _policy_changed(state, body, type):
-                state.coalescer.mark_full()  # who enforces which namespace may have changed
-        elif not _content_changed(state, watched, body, type):
-            return
-        elif watched is NAMESPACES:
-            state.coalescer.mark(meta(body).get("name"))
+            key = meta(body).get("name")
         else:
-            state.coalescer.mark(namespace if key_of_namespace else None)
-            if watched.kind == "DaemonSet":
-                # Runtime agents are DaemonSets (CTR-03, strict): judge the cluster again at
-                # once. Other namespaced evidence (tools' Deployments) waits for the full pass.
-                state.coalescer.mark(None)
+            key = namespace if key_of_namespace else None
+        # Controller-made Pods follow their workloads, whose own events (and the full pass)
+        # bring preflight round again: a pass per Pod would cost more than it finds.
+        if watched is not POD_FOOTPRINTS and watched is not POLICIES:
+            state = _state(memo)
+            version = str(meta(body).get("resourceVersion") or "")
+            if state.changes.changed(watched.index_id, version, kept, packed):
+                _mark(state, watched, key)
+        return {key: packed}
+
+    async def deleted(body: kopf.Body, namespace: str | None, memo: kopf.Memo, **_: Any) -> None:
+        state = _state(memo)
+        state.changes.forget(watched.index_id, meta(body).get("uid"))
+        _mark(state, watched, meta(body).get("name") if watched is NAMESPACES else namespace)
+
+    async def policy_tap(body: kopf.Body, type: str | None, memo: kopf.Memo, **_: Any) -> None:
+        state = _state(memo)
+        if _policy_changed(state, body, type):
+            state.coalescer.mark_full()  # who enforces which namespace may have changed
+
+    def only_deletions(type: str | None, body: kopf.Body, **_: Any) -> bool:
+        return type == "DELETED" and not (controlled_pods and controlled(body))
 
     index.__name__ = index.__qualname__ = watched.index_id
-    tap.__name__ = tap.__qualname__ = f"{watched.index_id}_tap"
+    when = (lambda body, **_: not controlled(body)) if controlled_pods else None
     kopf.index(*_resource(watched), id=watched.index_id, when=when)(index)
-    if watched is not POD_FOOTPRINTS:
-        # Controller-made Pods follow their workloads, whose own events (and the full pass)
-        # bring preflight round again; a pass per Pod would cost more than it finds.
-        kopf.on.event(*_resource(watched), id=f"{watched.index_id}_tap", when=when)(tap)
+    if watched is POLICIES:
+        policy_tap.__name__ = policy_tap.__qualname__ = f"{watched.index_id}_tap"
+        kopf.on.event(*_resource(watched), id=policy_tap.__name__)(policy_tap)
+    elif watched is not POD_FOOTPRINTS:
+        deleted.__name__ = deleted.__qualname__ = f"{watched.index_id}_deleted"
+        kopf.on.event(*_resource(watched), id=deleted.__name__, when=only_deletions)(deleted)
 
 
-def _content_changed(
-    state: OperatorState, watched: Watched, body: kopf.Body, event_type: str | None
-) -> bool:
-    """Whether an event changed what the checks see (what ``slim`` keeps).
-
-    The cluster's own controllers update status all the time (Deployment
-    rollouts, quota usage, PDB health); none of it is judged, so such events
-    must not cost a namespace pass. Our own writes change only the
-    resourceVersion of what we wrote, which is not judged either.
-    """
-    key = f"{watched.index_id}/{meta(body).get('uid')}"
-    if event_type == "DELETED":
-        state.fingerprints.pop(key, None)
-        return True
-    version = str(meta(body).get("resourceVersion") or "")
-    seen = state.fingerprints.get(key)
-    if seen is not None and version and seen[0] == version:
-        return False  # the same version again (a re-list): nothing to compute
-    kept = slim(body, watched)
-    kept["metadata"] = {k: v for k, v in kept["metadata"].items() if k != "resourceVersion"}
-    fingerprint = hash(json.dumps(kept, sort_keys=True, default=str))
-    state.fingerprints[key] = (version, fingerprint)
-    return seen is None or seen[1] != fingerprint
+def _mark(state: OperatorState, watched: Watched, key: str | None) -> None:
+    if watched.namespaced and key is None:
+        return  # an event without a namespace: nothing to serve
+    state.coalescer.mark(key)
+    if watched.kind == "DaemonSet":
+        # Runtime agents are DaemonSets (CTR-03, strict): judge the cluster again at
+        # once. Other namespaced evidence (tools' Deployments) waits for the full pass.
+        state.coalescer.mark(None)
 
 
 def _policy_changed(state: OperatorState, body: kopf.Body, event_type: str | None) -> bool:

@@ -10,6 +10,7 @@ import fnmatch
 from dataclasses import dataclass, field
 from typing import Any
 
+from aks_checklist.controller.changes import ChangeFilter
 from aks_checklist.controller.coalescer import Coalescer
 from aks_checklist.kube.lister import Lister
 from aks_checklist.kube.writer import Writer
@@ -23,9 +24,8 @@ class OperatorState:
     # Namespace globs of `run -n`; empty when the operator watches the whole cluster.
     watched_namespaces: tuple[str, ...] = ()
     coalescer: Coalescer = field(default_factory=Coalescer)
-    # (resourceVersion, fingerprint of what the checks see) per object, to skip events that
-    # change nothing: Kopf's periodic re-list repeats every object at the version already seen.
-    fingerprints: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # Tells the events that change what the checks see from those that change nothing.
+    changes: ChangeFilter = field(default_factory=ChangeFilter)
     # (generation, deleting) per policy, to tell spec changes from status writes.
     policy_versions: dict[str, tuple[Any, bool]] = field(default_factory=dict)
     # uids the indexes still hold but the API server no longer has (see kube/lister.py).
