@@ -188,12 +188,12 @@ def policy_aggregate(reports: Iterable[NamespaceReport]) -> dict[str, Any]:
         },
         "items": [
             {"id": item, "passed": row[0], "failed": row[1], "waived": row[2]}
-            for item, row in sorted(items.items(), key=lambda kv: _item_key(kv[0]))
+            for item, row in sorted(items.items(), key=lambda kv: item_key(kv[0]))
         ],
     }
 
 
-def _item_key(item: str) -> tuple[str, int]:
+def item_key(item: str) -> tuple[str, int]:
     prefix, _, number = item.partition("-")
     return (prefix, int(number) if number.isdigit() else 0)
 

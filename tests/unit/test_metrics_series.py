@@ -6,6 +6,7 @@ from prometheus_client import REGISTRY
 
 from aks_checklist.controller.metrics import PolicyMetrics
 from aks_checklist.report import NamespaceReport
+from aks_checklist.report_book import ReportBook
 
 
 def report(
@@ -19,6 +20,12 @@ def report(
     return NamespaceReport(namespace=namespace, status=status, failures=failures)
 
 
+def book(reports: dict[str, NamespaceReport]) -> ReportBook:
+    kept = ReportBook()
+    kept.update(reports)
+    return kept
+
+
 def sample(name: str, **labels: str) -> float | None:
     return REGISTRY.get_sample_value(name, labels)
 
@@ -26,10 +33,12 @@ def sample(name: str, **labels: str) -> float | None:
 def test_series_of_a_gone_namespace_and_a_fixed_rule_are_removed() -> None:
     metrics = PolicyMetrics("series-test")
     metrics.export(
-        {
-            "shop": report("shop", 80, (("APP-01/liveness-probe", "Medium", 2),)),
-            "legacy": report("legacy", 50),
-        }
+        book(
+            {
+                "shop": report("shop", 80, (("APP-01/liveness-probe", "Medium", 2),)),
+                "legacy": report("legacy", 50),
+            }
+        )
     )
     score = "aks_checklist_namespace_score"
     failures = "aks_checklist_rule_failures"
@@ -37,7 +46,7 @@ def test_series_of_a_gone_namespace_and_a_fixed_rule_are_removed() -> None:
     assert sample(score, policy="series-test", namespace="legacy") == 50
     assert sample(failures, **rule) == 2
 
-    metrics.export({"shop": report("shop", 100)})
+    metrics.export(book({"shop": report("shop", 100)}))
 
     assert sample(score, policy="series-test", namespace="legacy") is None
     assert sample(failures, **rule) is None

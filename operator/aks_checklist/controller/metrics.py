@@ -9,14 +9,13 @@ last time and does not export now.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 
 from prometheus_client import Gauge
 
-from aks_checklist.baseline.kinds import SINGLETONS
 from aks_checklist.observability import BASELINE_OBJECTS, NAMESPACE_SCORE, RULE_FAILURES
 from aks_checklist.report import NamespaceReport
+from aks_checklist.report_book import ReportBook
 
 
 class PolicyMetrics:
@@ -25,23 +24,15 @@ class PolicyMetrics:
         self._exported: dict[Gauge, set[tuple[str, ...]]] = {}
         self._scores: dict[str, float] = {}  # the namespace scores exported, by namespace
 
-    def export(self, reports: Mapping[str, NamespaceReport]) -> None:
+    def export(self, reports: ReportBook) -> None:
         self._export_scores(reports)
         values: dict[Gauge, dict[tuple[str, ...], float]] = {
             RULE_FAILURES: {},
             BASELINE_OBJECTS: {},
         }
-        failures: Counter[tuple[str, str]] = Counter()
-        states: Counter[tuple[str, str]] = Counter()
-        for report in reports.values():
-            for rule, severity, count in report.failures:
-                failures[(rule, severity)] += count
-            baseline = report.status.get("baseline", {})
-            for kind in SINGLETONS:
-                states[(kind.status_key, baseline.get(kind.status_key, "Missing"))] += 1
-        for (rule, severity), count in failures.items():
+        for (rule, severity), count in reports.failures().items():
             values[RULE_FAILURES][(self.policy, rule, severity)] = count
-        for (kind_key, state), count in states.items():
+        for (kind_key, state), count in reports.baseline_states().items():
             values[BASELINE_OBJECTS][(self.policy, kind_key, state)] = count
         for gauge, series in values.items():
             for labels, value in series.items():

@@ -70,11 +70,10 @@ from aks_checklist.report import (
     NamespaceReport,
     category_status,
     cluster_results,
-    merge_item_results,
     namespace_report,
-    policy_aggregate,
     status_digest,
 )
+from aks_checklist.report_book import ReportBook
 
 log = structlog.get_logger("aks_checklist.worker")
 # How long a pass keeps taking the namespaces marked after it started: then it ends, so the
@@ -106,7 +105,7 @@ class PolicyWorker:
     name: str
     state: OperatorState
     queue: PolicyQueue
-    reports: dict[str, NamespaceReport] = field(default_factory=dict)
+    reports: ReportBook = field(default_factory=ReportBook)
     failures: dict[str, str] = field(default_factory=dict)  # unexpected errors, by namespace
     rejected: dict[str, str] = field(default_factory=dict)  # writes the API refused
     retrying: dict[str, str] = field(default_factory=dict)  # transient write failures
@@ -203,9 +202,7 @@ class PolicyWorker:
             except Exception as error:  # same: report it, keep serving
                 self.failures[""] = f"cluster-scope checks: {error}"
                 log.exception("Failed to evaluate cluster-scope checks", policy=self.name)
-        # Summing every report is O(namespaces): in a thread, so the loop keeps answering
-        # probes and watches between the interpreter's switches instead of waiting it out.
-        await asyncio.to_thread(self.metrics.export, dict(self.reports))
+        self.metrics.export(self.reports)
         self._announce_pass()
         await self._write_policy_status(raw, policy)
         return policy
@@ -610,11 +607,7 @@ class PolicyWorker:
         )
         status: dict[str, Any] = {"observedGeneration": generation}
         attested = attestation_findings(policy.attestations, datetime.now(UTC).date())
-        status.update(
-            await asyncio.to_thread(
-                _summaries, list(self.reports.values()), list(self.cluster_findings), attested
-            )
-        )
+        status.update(_summaries(self.reports, self.cluster_findings, attested))
         status["conditions"] = policy_conditions(
             current.get("conditions") or [], result, generation=generation, now=datetime.now(UTC)
         )
@@ -666,13 +659,13 @@ def _ready(status: Mapping[str, Any]) -> tuple[bool, str, str] | None:
 
 
 def _summaries(
-    reports: list[NamespaceReport], cluster: list[Finding], attested: list[Finding]
+    reports: ReportBook, cluster: list[Finding], attested: list[Finding]
 ) -> dict[str, Any]:
     """The policy status' sums over every namespace report (and cluster, attestations)."""
     return {
-        **policy_aggregate(reports),
+        **reports.aggregate(),
         "cluster": cluster_results(cluster),
-        "categories": category_status(merge_item_results(reports, cluster, attested)),
+        "categories": category_status(reports.item_results(cluster, attested)),
     }
 
 
