@@ -367,6 +367,7 @@ class Outcome:
     error: str | None = None
     transient: bool = False
     retry_after: float | None = None
+    uid: str | None = None  # of the object created or updated
 
     @property
     def ok(self) -> bool:

@@ -13,8 +13,9 @@ budget the garbage collector deletes again at once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from typing import Any, cast
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import cast
 
 import kopf
 import structlog
@@ -62,13 +63,55 @@ async def _execute_one(writer: Writer, action: Action, policy: str) -> Outcome:
         policy=policy,
         reason=action.reason,
     )
-    if uid:
-        kopf.info(
-            _body(action, uid),
-            reason=action.past_tense,
-            message=f"{action.past_tense} by AksChecklistPolicy {policy}: {action.reason}",
+    return Outcome(action, uid=uid)
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """An object a pass created or repaired, kept without its body until the pass announces it."""
+
+    api_version: str
+    kind: str
+    namespace: str
+    name: str
+    uid: str
+    past_tense: str
+    reason: str
+
+
+def written(outcomes: Iterable[Outcome]) -> list[Written]:
+    return [
+        Written(
+            o.action.body["apiVersion"] if o.action.body else "v1",
+            o.action.kind,
+            o.action.namespace,
+            o.action.name,
+            o.uid,
+            o.action.past_tense,
+            o.action.reason,
         )
-    return Outcome(action)
+        for o in outcomes
+        if o.ok and o.uid
+    ]
+
+
+def announce(objects: Iterable[Written], policy: str) -> None:
+    """An Event on each object written, saying why: posted once the pass's writes are done.
+
+    In a burst of 100 namespaces, 300 Events posted as the objects were
+    created competed with the writes that protect the namespaces.
+    """
+    for obj in objects:
+        raw = {
+            "apiVersion": obj.api_version,
+            "kind": obj.kind,
+            "metadata": {"name": obj.name, "namespace": obj.namespace, "uid": obj.uid},
+        }
+        kopf.info(
+            kopf.Body(cast("kopf.RawBody", raw)),
+            reason=obj.past_tense,
+            message=f"{obj.past_tense} by AksChecklistPolicy {policy}: {obj.reason}",
+        )
 
 
 class OwnerGoneError(Exception):
@@ -93,13 +136,3 @@ def _perform(writer: Writer, action: Action) -> str | None:
                     f"{owner['kind']} {owner['name']} is no longer the object that was judged"
                 )
     return writer.create(action.body)
-
-
-def _body(action: Action, uid: str) -> kopf.Body:
-    api_version = action.body["apiVersion"] if action.body else "v1"
-    raw: dict[str, Any] = {
-        "apiVersion": api_version,
-        "kind": action.kind,
-        "metadata": {"name": action.name, "namespace": action.namespace, "uid": uid},
-    }
-    return kopf.Body(cast("kopf.RawBody", raw))

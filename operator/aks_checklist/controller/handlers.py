@@ -40,6 +40,7 @@ from aks_checklist.kube.writer import Writer
 log = structlog.get_logger("aks_checklist.controller")
 FINALIZER = "akschecklist.io/finalizer"
 EVENT_POSTERS = 2  # Events posted at once
+EVENT_POSTER_IDLE_SECONDS = 0.01
 
 
 @kopf.on.startup()
@@ -59,7 +60,13 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     # of 300 created objects opened 300 connections (128 KiB of TLS buffers each) that
     # competed with the baseline writes. Events can wait; the writes cannot.
     settings.posting.worker_limit = EVENT_POSTERS
+    # A poster holds its slot for this long after its object's last Event: Kopf's 1 s made
+    # two slots post two Events a second, and a 1,000-namespace fill's Events were still
+    # being posted minutes after the last write, queued in memory meanwhile.
+    settings.posting.idle_timeout = EVENT_POSTER_IDLE_SECONDS
     settings.watching.server_timeout = 300
+    # Unbounded: every worker waits for all indexes to be filled before its first handler, so
+    # a bound smaller than a kind's objects at startup would leave the rest waiting forever.
     settings.queueing.worker_limit = None
     # A standby takes over once the active replica's record expires: keep that short.
     settings.peering.lifetime = int(memo.get("peering_lifetime", 20))

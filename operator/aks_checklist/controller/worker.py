@@ -40,7 +40,7 @@ from aks_checklist.conditions import PassResult, invalid_spec_conditions, policy
 from aks_checklist.controller.azure_refresh import AzureRefresh
 from aks_checklist.controller.backoff import Backoff
 from aks_checklist.controller.coalescer import PolicyQueue, Work
-from aks_checklist.controller.executor import execute
+from aks_checklist.controller.executor import Written, announce, execute, written
 from aks_checklist.controller.lanes import each
 from aks_checklist.controller.metrics import PolicyMetrics
 from aks_checklist.controller.policy_reports import PolicyReports
@@ -122,6 +122,7 @@ class PolicyWorker:
     engines: PolicyEngines = field(init=False)
     _policies_cache: dict[tuple[str, Any], Policy] = field(default_factory=dict)
     changes: dict[tuple[str, str], int] = field(default_factory=dict)
+    written: list[Written] = field(default_factory=list)  # announced at the end of the pass
     serving: set[str] = field(default_factory=set)  # namespaces a lane is serving now
 
     def __post_init__(self) -> None:
@@ -391,6 +392,7 @@ class PolicyWorker:
 
     def _record_writes(self, namespace: str, outcomes: Iterable[Outcome]) -> None:
         failed = [o for o in outcomes if not o.ok]
+        self.written.extend(written(outcomes))
         for outcome in outcomes:
             if outcome.ok:
                 key = (outcome.action.past_tense, outcome.action.kind)
@@ -425,7 +427,9 @@ class PolicyWorker:
         self.blocked[namespace] = "; ".join(f"{b.kind} {b.name}: {b.reason}" for b in blocked)
 
     def _announce_pass(self) -> None:
-        """One Event on the policy per pass that changed objects, not one per object."""
+        """An Event on each object written, and one on the policy per pass that wrote any."""
+        announce(self.written, self.name)
+        self.written.clear()
         if not self.changes or self.policy_uid is None:
             return
         for verb in ("Created", "Repaired", "Deleted"):
