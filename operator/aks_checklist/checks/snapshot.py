@@ -167,11 +167,13 @@ class Workload(Frozen):
             spec = as_dict(as_dict(spec.get("jobTemplate")).get("spec"))
         return as_dict(spec.get("template"))
 
-    @property
+    # Read by most rules of every category module, so each is worked out once per workload.
+    # pod_labels is shared by its readers: none changes it.
+    @cached_property
     def pod_spec(self) -> dict[str, Any]:
         return as_dict(self.pod_template.get("spec"))
 
-    @property
+    @cached_property
     def pod_labels(self) -> dict[str, str]:
         return labels_of(self.pod_template)
 
@@ -198,15 +200,28 @@ class Workload(Frozen):
         return value if isinstance(value, int) and not isinstance(value, bool) else 1
 
     def containers(self, *, init: bool = True, ephemeral: bool = False) -> Iterator[Container]:
-        sections = ["containers"]
+        # Asked for a dozen times per workload: the containers of each section are read once.
+        listed = self._containers
         if init:
-            sections.append("initContainers")
+            if ephemeral:
+                return iter(listed[0] + listed[1] + listed[2])
+            return iter(listed[0] + listed[1])
         if ephemeral:
-            sections.append("ephemeralContainers")
-        for section in sections:
-            for spec in as_list(self.pod_spec.get(section)):
-                if isinstance(spec, dict):
-                    yield Container(spec, section)
+            return iter(listed[0] + listed[2])
+        return iter(listed[0])
+
+    @cached_property
+    def _containers(self) -> tuple[tuple[Container, ...], ...]:
+        """The containers of ``containers``, ``initContainers`` and ``ephemeralContainers``."""
+        spec = self.pod_spec
+        return tuple(
+            tuple(
+                Container(item, section)
+                for item in as_list(spec.get(section))
+                if isinstance(item, dict)
+            )
+            for section in ("containers", "initContainers", "ephemeralContainers")
+        )
 
 
 class Snapshot(Mutable):
