@@ -289,6 +289,29 @@ def _marker_starts(text: str) -> list[int]:
 
 def _content_line(first_line: int, chunk: str) -> int:
     """The line where a document's content starts: past its marker, comments and blank lines."""
+    # Read line by line from the top rather than splitting the whole document: the content
+    # starts on its first or second line almost always. A line that is not printable ASCII
+    # may hold a break splitlines() counts (\r, \v, \x85, \u2028...): that document is
+    # counted the long way.
+    start = 0
+    offset = 0
+    while True:
+        end = chunk.find("\n", start)
+        line = chunk[start:] if end < 0 else chunk[start:end]
+        if not (line.isascii() and line.isprintable()):
+            return _content_line_of_lines(first_line, chunk)
+        stripped = line.strip()
+        if offset == 0 and stripped.startswith("---"):
+            stripped = stripped[3:].strip()
+        if stripped and not stripped.startswith("#"):
+            return first_line + offset
+        if end < 0:
+            return first_line
+        start = end + 1
+        offset += 1
+
+
+def _content_line_of_lines(first_line: int, chunk: str) -> int:
     for offset, line in enumerate(chunk.splitlines()):
         stripped = line.strip()
         if offset == 0 and stripped.startswith("---"):
