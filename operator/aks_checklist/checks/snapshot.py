@@ -10,9 +10,8 @@ targets) so every category module agrees on them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from functools import cached_property
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Generic, TypeVar, overload
 
 from aks_checklist.checks.model import ObjectRef
 from aks_checklist.records import Frozen, Mutable, slot_setters
@@ -20,6 +19,34 @@ from aks_checklist.records import Frozen, Mutable, slot_setters
 _set = object.__setattr__
 
 Obj = dict[str, Any]
+T = TypeVar("T")
+
+
+class cached_property(Generic[T]):  # noqa: N801  # named as the functools one it stands for
+    """``functools.cached_property`` without its lock.
+
+    The functools one takes a lock on every first read (Python 3.11), which costs more
+    than the values a workload caches, read once for each of 10,000 objects. Two threads
+    reading one at once would both compute it, and these values are the same either way.
+    """
+
+    def __init__(self, func: Callable[[Any], T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> cached_property[T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> T: ...
+    def __get__(self, instance: object, owner: type | None = None) -> T | cached_property[T]:
+        if instance is None:
+            return self
+        # Kept in the instance's __dict__, which attribute lookup reads before this
+        # descriptor from then on: a Frozen record's __setattr__ would refuse it.
+        value = instance.__dict__[self.name] = self.func(instance)
+        return value
+
 
 WORKLOAD_KINDS = frozenset(
     {

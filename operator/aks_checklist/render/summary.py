@@ -168,7 +168,8 @@ _result_of = attrgetter("result")
 def count(findings: Sequence[Finding], errors: int, objects: int | None = None) -> Counts:
     """Counts over *all* findings (shown or not); ``objects`` defaults to the objects judged."""
     by_result = Counter(map(_result_of, findings))
-    failed = Counter(finding.severity for finding in findings if finding.result == Result.FAIL)
+    fail = Result.FAIL  # read once, not looked up on the enum class for every finding
+    failed = Counter(finding.severity for finding in findings if finding.result == fail)
     if objects is None:
         objects = len({finding.object for finding in findings if finding.object is not None})
     return Counts(
