@@ -317,9 +317,14 @@ def normalize_capability(name: Any) -> str:
     return text[4:] if text.startswith("CAP_") else text
 
 
+_NO_CAPABILITIES: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+
+
 def capabilities(container: Container) -> tuple[frozenset[str], frozenset[str]]:
     """``(added, dropped)`` capability names, normalised."""
     caps = as_dict(container_security(container).get("capabilities"))
+    if not caps:
+        return _NO_CAPABILITIES  # most containers name none
     added = frozenset(normalize_capability(c) for c in as_list(caps.get("add")))
     dropped = frozenset(normalize_capability(c) for c in as_list(caps.get("drop")))
     return added, dropped

@@ -241,14 +241,17 @@ class Workload(Frozen):
     def _containers(self) -> tuple[tuple[Container, ...], ...]:
         """The containers of ``containers``, ``initContainers`` and ``ephemeralContainers``."""
         spec = self.pod_spec
-        return tuple(
-            tuple(
-                Container(item, section)
-                for item in as_list(spec.get(section))
-                if isinstance(item, dict)
-            )
-            for section in ("containers", "initContainers", "ephemeralContainers")
-        )
+        found: list[tuple[Container, ...]] = []
+        for section in _CONTAINER_SECTIONS:
+            items = spec.get(section)
+            if isinstance(items, list) and items:
+                found.append(tuple([Container(i, section) for i in items if isinstance(i, dict)]))
+            else:
+                found.append(())  # most pods have no init or ephemeral containers
+        return tuple(found)
+
+
+_CONTAINER_SECTIONS = ("containers", "initContainers", "ephemeralContainers")
 
 
 class Snapshot(Mutable):
