@@ -63,7 +63,8 @@ def results_json(findings: Sequence[Finding]) -> Encoded:
     """
     heads: dict[tuple[str, str, str], str] = {}  # the same few rules, results and severities
     texts: dict[str, str] = {}  # files, containers and renders recur too
-    objects: dict[ObjectRef | None, str] = {None: "null"}
+    # By identity: a workload's findings share one ref, and its hash is a Python call.
+    objects: dict[int, str] = {}
     rows = Encoded()
     append = rows.append
 
@@ -85,9 +86,9 @@ def results_json(findings: Sequence[Finding]) -> Encoded:
                 f'"severity": {_value(str(finding.severity))}, "object": '
             )
         ref = finding.object
-        obj = objects.get(ref)
+        obj = objects.get(id(ref))
         if obj is None:
-            obj = objects[ref] = compact(object_json(ref))
+            obj = objects[id(ref)] = compact(object_json(ref))
         container_text = text_of(finding.container)
         file_text = text_of(finding.file)
         source_text = text_of(finding.source)
