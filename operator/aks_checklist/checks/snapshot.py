@@ -310,8 +310,20 @@ class Snapshot(Mutable):
         return self.complete or self.namespace_object is not None
 
     def ref(self, obj: Obj) -> ObjectRef:
+        # Asked about most objects by several category modules: each ref is made once. The
+        # object is kept with its ref, so an id() reused by a later object cannot match.
+        refs = self._refs
+        known = refs.get(id(obj))
+        if known is not None and known[0] is obj:
+            return known[1]
         kind = str(obj.get("kind") or "")
-        return ObjectRef.of(obj, None if kind in CLUSTER_SCOPED_KINDS else self.namespace)
+        ref = ObjectRef.of(obj, None if kind in CLUSTER_SCOPED_KINDS else self.namespace)
+        refs[id(obj)] = (obj, ref)
+        return ref
+
+    @cached_property
+    def _refs(self) -> dict[int, tuple[Obj, ObjectRef]]:
+        return {}
 
     @cached_property
     def workloads(self) -> list[Workload]:
