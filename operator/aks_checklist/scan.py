@@ -286,7 +286,8 @@ def evaluate_dockerfiles(
             if settings.enabled(finding.rule):
                 line = finding.details.get("line", "")
                 if finding.line is None and line.isdigit():
-                    object.__setattr__(finding, "line", int(line))  # a fresh finding, see _locate
+                    # A fresh finding, filled in place as _evaluate_layer does.
+                    object.__setattr__(finding, "line", int(line))
                 findings.append(finding)
     return _waived(findings, waivers, today), errors, judged
 
@@ -427,6 +428,7 @@ def _evaluate_layer(
     except Exception as exc:  # same as above
         errors.append(_engine_error("cluster-scoped objects", cluster_objects, entries, exc))
     located: list[tuple[Finding, LoadedObject | None]] = []
+    append = located.append
     # A workload's findings come together and share its ObjectRef: look it up once.
     previous: ObjectRef | None = None
     previous_owner: LoadedObject | None = None
@@ -435,26 +437,23 @@ def _evaluate_layer(
         if about is not previous:
             previous, previous_owner = about, layer.get(about) if about is not None else None
         owner = previous_owner
-        if owner is None and later:
-            continue  # not this layer's object: judged with the unit's first copies already
-        if owner is None and finding.object is not None and finding.object.kind == "Namespace":
-            # A namespace-wide verdict with no Namespace object: where the namespace is first used.
-            owner = first_in_namespace.get(finding.object.name)
-        located.append((_locate(finding, owner), owner))
+        if owner is None:
+            if later:
+                continue  # not this layer's object: judged with the unit's first copies already
+            if about is not None and about.kind == "Namespace":
+                # A namespace-wide verdict with no Namespace object: where the namespace is
+                # first used.
+                owner = first_in_namespace.get(about.name)
+        if owner is not None and finding.file is None:
+            # Where the object is written. The engine has just made this finding and nothing
+            # else holds it yet, so it is filled in place (its fields are Final to everyone
+            # else): copying ~100,000 findings was a sixth of a scan.
+            finding.file = owner.file  # type: ignore[misc]
+            finding.line = owner.line  # type: ignore[misc]
+            finding.document = owner.document  # type: ignore[misc]
+            finding.source = owner.source  # type: ignore[misc]
+        append((finding, owner))
     return located
-
-
-def _locate(finding: Finding, entry: LoadedObject | None) -> Finding:
-    if entry is None or finding.file is not None:
-        return finding
-    # The engine has just made this finding and nothing else holds it yet, so it is filled in
-    # place (its fields are Final to everyone else): copying ~100,000 findings was a sixth
-    # of a scan.
-    finding.file = entry.file  # type: ignore[misc]
-    finding.line = entry.line  # type: ignore[misc]
-    finding.document = entry.document  # type: ignore[misc]
-    finding.source = entry.source  # type: ignore[misc]
-    return finding
 
 
 def _fold_copies(located: list[tuple[Finding, LoadedObject | None]]) -> list[Finding]:

@@ -643,3 +643,79 @@ def test_table_wrap_is_textwrap_on_random_sentences() -> None:
         assert wrap(text, width, indent) == expected, (text, width, indent)
         shortcut += len(expected) > 1 and _greedy(text, width - len(indent), indent) is not None
     assert shortcut > 500  # the shortcut is taken, not only textwrap
+
+
+# --- the fast paths of large reports -----------------------------------------------------------
+
+
+def random_findings(seed: int, count: int) -> list[Finding]:
+    """Findings in no order, sharing objects, files and rules as a scan's do, with odd text."""
+    rng = random.Random(seed)  # noqa: S311  # test data, not cryptography
+    refs: list[ObjectRef | None] = [API, WEB, JOB, DISK, None]
+    refs += [
+        ObjectRef("v1", "Service", rng.choice([None, "", "a", "b"]), f"s{i}") for i in range(6)
+    ]
+    texts = [*AWKWARD_STRINGS, "ünïcode", "tab\there", 'say "hi"', "back\\slash", "\u2028"]
+    found = []
+    for _ in range(count):
+        found.append(
+            Finding(
+                rng.choice(["APP-01/liveness-probe", "NET-07/egress", "A-1/x", "ünï/é"]),
+                rng.choice(list(Result)),
+                rng.choice(list(Severity)),
+                rng.choice(texts),
+                rng.choice(refs),
+                rng.choice([None, "api", "", "ü"]),
+                rng.choice([None, "apps/api.yaml", "b.yaml", 'q"uote.yaml']),
+                line=rng.choice([None, 0, 1, 7, 1200]),
+                document=rng.choice([None, 0, 3]),
+                source=rng.choice([None, "kustomize build overlays/dev", "helm template x"]),
+                copies=rng.choice([(), ("a.yaml:1",), ("a.yaml:1", 'b"\u00e9.yaml:2')]),
+            )
+        )
+    return found
+
+
+@pytest.mark.parametrize("seed", [pytest.param(seed, id=f"seed-{seed}") for seed in range(4)])
+def test_shown_orders_as_sorting_by_the_sort_key(seed: int) -> None:
+    from aks_checklist.render.summary import shown, sort_key, visible
+
+    findings = random_findings(seed, 600)
+    for show_passed in (False, True):
+        expected = sorted((f for f in findings if visible(f, show_passed)), key=sort_key)
+        listed = shown(findings, show_passed)
+        # The same findings in the same order, equal keys included (a stable sort's order).
+        assert [id(f) for f in listed] == [id(f) for f in expected]
+
+
+@pytest.mark.parametrize("seed", [pytest.param(seed, id=f"seed-{seed}") for seed in range(4)])
+def test_json_rows_are_the_compact_encoding_of_each_result(seed: int) -> None:
+    from aks_checklist.render.json_format import finding_json, report
+    from aks_checklist.render.serialize import compact, json_text
+
+    findings = random_findings(seed, 400)
+    for show_passed in (False, True):
+        text = render(findings, ERRORS, fmt="json", show_passed=show_passed, objects=9)
+        # What the report was written as before its rows were encoded by hand.
+        document = report(findings, ERRORS, show_passed=show_passed, objects=9)
+        assert text == json_text(document, inline=lambda path: len(path) >= 2)
+    # Every result listed, each on its own line as the encoder writes it alone.
+    rows = {line.strip().removesuffix(",") for line in text.split("\n")}  # U+2028 is no break
+    assert all(compact(finding_json(finding)) in rows for finding in findings)
+
+
+@pytest.mark.parametrize(
+    "inline_from",
+    [pytest.param(1, id="inline-list"), pytest.param(2, id="expanded-list")],
+)
+def test_json_text_writes_encoded_items_where_it_writes_their_values(inline_from: int) -> None:
+    from aks_checklist.render.serialize import Encoded, compact, json_text
+
+    rows = [{"x": s, "n": [1, None]} for s in AWKWARD_STRINGS]
+    document = {"rows": rows, "none": [], "also": [{"k": "v"}]}
+    encoded = {"rows": Encoded(map(compact, rows)), "none": Encoded(), "also": [{"k": "v"}]}
+
+    def inline(path: tuple[str | int, ...]) -> bool:
+        return len(path) >= inline_from
+
+    assert json_text(encoded, inline=inline) == json_text(document, inline=inline)

@@ -203,6 +203,18 @@ def test_document_markers_are_where_yaml_puts_them() -> None:
         assert _marker_starts(text) == starts, text
 
 
+def test_content_line_is_the_first_line_splitlines_finds_content_on() -> None:
+    """Read from the top line by line, it agrees with splitting every line break there is."""
+    from aks_checklist.sources.documents import _content_line, _content_line_of_lines
+
+    rng = random.Random(11)  # noqa: S311  # test data, not cryptography
+    pieces = ["---", "--- # c", "---x", "# c", "  # c", "", " ", "a: 1", "\t", "\r", "\x85"]
+    pieces += ["\u2028", "\x0b", "b", "---a: 1", "- x", "\r\n"]
+    for _ in range(4000):
+        chunk = "".join(rng.choice(pieces) + rng.choice(["\n", "", "\n\n"]) for _ in range(5))
+        assert _content_line(7, chunk) == _content_line_of_lines(7, chunk), repr(chunk)
+
+
 def test_broken_document_keeps_later_indexes_stable(tmp_path: Path) -> None:
     text = "kind: A\nmetadata: {name: a}\n---\nkind: [\n---\n\n---\nkind: B\nmetadata: {name: b}\n"
     objects, errors = load_documents([write(tmp_path, "x.yaml", text)])

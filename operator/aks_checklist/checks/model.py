@@ -109,14 +109,21 @@ class ObjectRef(Frozen):
 
     @classmethod
     def of(cls, obj: dict[str, object], default_namespace: str | None = None) -> ObjectRef:
+        # Made for every object of a scan, more than once: the fields are strings already
+        # almost always, and str() of one costs more than the type check that skips it.
         metadata = obj.get("metadata")
-        meta = metadata if isinstance(metadata, dict) else {}
-        namespace = meta.get("namespace") or default_namespace
+        if isinstance(metadata, dict):
+            namespace = metadata.get("namespace") or default_namespace
+            name = metadata.get("name") or metadata.get("generateName") or ""
+        else:
+            namespace, name = default_namespace, ""
+        api_version = obj.get("apiVersion") or ""
+        kind = obj.get("kind") or ""
         return cls(
-            api_version=str(obj.get("apiVersion") or ""),
-            kind=str(obj.get("kind") or ""),
-            namespace=str(namespace) if namespace else None,
-            name=str(meta.get("name") or meta.get("generateName") or ""),
+            api_version if type(api_version) is str else str(api_version),
+            kind if type(kind) is str else str(kind),
+            (namespace if type(namespace) is str else str(namespace)) if namespace else None,
+            name if type(name) is str else str(name),
         )
 
 

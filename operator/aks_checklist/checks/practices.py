@@ -137,21 +137,26 @@ PUBLIC_REGISTRIES = frozenset(
 HOST_PROCESS_NAMESPACES = frozenset({"kube-system"})
 
 
-def check(snapshot: Snapshot, settings: CheckSettings) -> Iterator[Finding]:
+def check(snapshot: Snapshot, settings: CheckSettings) -> list[Finding]:
+    found: list[Finding] = []
+    add, extend = found.append, found.extend
+    # The namespace's LimitRange defaults, read once rather than for every workload.
+    defaults = podspec.limit_range_defaults(snapshot.of_kind("LimitRange"))
     for workload in snapshot.workloads:
-        yield from _default_namespace(workload)
-        yield _core_practices(workload)
-        yield from _private_registry(workload, settings)
-        yield from _managers(workload)
-        yield _labels(workload, OPS_16)
-        yield _tool_marks(workload)
-        yield _memory(snapshot, workload)
-        yield _state(workload)
-        yield from _windows(snapshot, workload)
+        extend(_default_namespace(workload))
+        add(_core_practices(workload))
+        extend(_private_registry(workload, settings))
+        extend(_managers(workload))
+        add(_labels(workload, OPS_16))
+        add(_tool_marks(workload))
+        add(_memory(defaults, workload))
+        add(_state(workload))
+        extend(_windows(snapshot, defaults, workload))
     for claim in snapshot.of_kind("PersistentVolumeClaim"):
-        yield _provisioning(snapshot, claim)
+        add(_provisioning(snapshot, claim))
     if snapshot.namespace_declared:
-        yield _isolation(snapshot)
+        add(_isolation(snapshot))
+    return found
 
 
 def _default_namespace(workload: Workload) -> Iterator[Finding]:
@@ -270,8 +275,7 @@ def _tool_marks(workload: Workload) -> Finding:
     )
 
 
-def _memory(snapshot: Snapshot, workload: Workload) -> Finding:
-    defaults = podspec.limit_range_defaults(snapshot.of_kind("LimitRange"))
+def _memory(defaults: dict[tuple[str, str], str], workload: Workload) -> Finding:
     missing = []
     for container in workload.containers():
         for section in ("requests", "limits"):
@@ -306,12 +310,15 @@ def _state(workload: Workload) -> Finding:
     return STO_08.finding(Result.PASS, "mounts no persistent volume", workload.ref)
 
 
-def _windows(snapshot: Snapshot, workload: Workload) -> Iterator[Finding]:
+def _windows(
+    snapshot: Snapshot, defaults: dict[tuple[str, str], str], workload: Workload
+) -> Iterator[Finding]:
     pod = workload.pod_spec
+    security = podspec.pod_security(pod)
     host_process = [
         c.name
         for c in workload.containers()
-        if podspec.effective_windows_option(c, podspec.pod_security(pod), "hostProcess") is True
+        if podspec.effective_windows_option(c, security, "hostProcess") is True
     ]
     namespace = workload.ref.namespace or snapshot.namespace
     if host_process:
@@ -339,7 +346,6 @@ def _windows(snapshot: Snapshot, workload: Workload) -> Iterator[Finding]:
         )
     else:
         yield WIN_03.finding(Result.PASS, "no privileged container", workload.ref)
-    defaults = podspec.limit_range_defaults(snapshot.of_kind("LimitRange"))
     unlimited = [
         c.name
         for c in workload.containers()

@@ -10,9 +10,8 @@ targets) so every category module agrees on them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
-from functools import cached_property
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Generic, TypeVar, overload
 
 from aks_checklist.checks.model import ObjectRef
 from aks_checklist.records import Frozen, Mutable, slot_setters
@@ -20,6 +19,34 @@ from aks_checklist.records import Frozen, Mutable, slot_setters
 _set = object.__setattr__
 
 Obj = dict[str, Any]
+T = TypeVar("T")
+
+
+class cached_property(Generic[T]):  # noqa: N801  # named as the functools one it stands for
+    """``functools.cached_property`` without its lock.
+
+    The functools one takes a lock on every first read (Python 3.11), which costs more
+    than the values a workload caches, read once for each of 10,000 objects. Two threads
+    reading one at once would both compute it, and these values are the same either way.
+    """
+
+    def __init__(self, func: Callable[[Any], T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> cached_property[T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> T: ...
+    def __get__(self, instance: object, owner: type | None = None) -> T | cached_property[T]:
+        if instance is None:
+            return self
+        # Kept in the instance's __dict__, which attribute lookup reads before this
+        # descriptor from then on: a Frozen record's __setattr__ would refuse it.
+        value = instance.__dict__[self.name] = self.func(instance)
+        return value
+
 
 WORKLOAD_KINDS = frozenset(
     {
@@ -167,11 +194,13 @@ class Workload(Frozen):
             spec = as_dict(as_dict(spec.get("jobTemplate")).get("spec"))
         return as_dict(spec.get("template"))
 
-    @property
+    # Read by most rules of every category module, so each is worked out once per workload.
+    # pod_labels is shared by its readers: none changes it.
+    @cached_property
     def pod_spec(self) -> dict[str, Any]:
         return as_dict(self.pod_template.get("spec"))
 
-    @property
+    @cached_property
     def pod_labels(self) -> dict[str, str]:
         return labels_of(self.pod_template)
 
@@ -198,15 +227,31 @@ class Workload(Frozen):
         return value if isinstance(value, int) and not isinstance(value, bool) else 1
 
     def containers(self, *, init: bool = True, ephemeral: bool = False) -> Iterator[Container]:
-        sections = ["containers"]
+        # Asked for a dozen times per workload: the containers of each section are read once.
+        listed = self._containers
         if init:
-            sections.append("initContainers")
+            if ephemeral:
+                return iter(listed[0] + listed[1] + listed[2])
+            return iter(listed[0] + listed[1])
         if ephemeral:
-            sections.append("ephemeralContainers")
-        for section in sections:
-            for spec in as_list(self.pod_spec.get(section)):
-                if isinstance(spec, dict):
-                    yield Container(spec, section)
+            return iter(listed[0] + listed[2])
+        return iter(listed[0])
+
+    @cached_property
+    def _containers(self) -> tuple[tuple[Container, ...], ...]:
+        """The containers of ``containers``, ``initContainers`` and ``ephemeralContainers``."""
+        spec = self.pod_spec
+        found: list[tuple[Container, ...]] = []
+        for section in _CONTAINER_SECTIONS:
+            items = spec.get(section)
+            if isinstance(items, list) and items:
+                found.append(tuple([Container(i, section) for i in items if isinstance(i, dict)]))
+            else:
+                found.append(())  # most pods have no init or ephemeral containers
+        return tuple(found)
+
+
+_CONTAINER_SECTIONS = ("containers", "initContainers", "ephemeralContainers")
 
 
 class Snapshot(Mutable):
@@ -265,8 +310,20 @@ class Snapshot(Mutable):
         return self.complete or self.namespace_object is not None
 
     def ref(self, obj: Obj) -> ObjectRef:
+        # Asked about most objects by several category modules: each ref is made once. The
+        # object is kept with its ref, so an id() reused by a later object cannot match.
+        refs = self._refs
+        known = refs.get(id(obj))
+        if known is not None and known[0] is obj:
+            return known[1]
         kind = str(obj.get("kind") or "")
-        return ObjectRef.of(obj, None if kind in CLUSTER_SCOPED_KINDS else self.namespace)
+        ref = ObjectRef.of(obj, None if kind in CLUSTER_SCOPED_KINDS else self.namespace)
+        refs[id(obj)] = (obj, ref)
+        return ref
+
+    @cached_property
+    def _refs(self) -> dict[int, tuple[Obj, ObjectRef]]:
+        return {}
 
     @cached_property
     def workloads(self) -> list[Workload]:

@@ -18,6 +18,19 @@ from typing import Any
 Path = tuple[str | int, ...]
 
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+compact = _compact  # what one inline value is written as: json_text's own encoder
+
+
+class Encoded(list[str]):
+    """A list whose items are JSON text already, each as :data:`compact` wrote it.
+
+    ``json_text`` writes the items as they are, one per line (or on one line where
+    ``inline`` says so), exactly where it would write the encoded values: a caller that
+    encodes tens of thousands of records of one shape can do so faster than one
+    encoder call each.
+    """
+
+    __slots__ = ()
 
 
 def json_text(value: Any, *, inline: Callable[[Path], bool], indent: int = 2) -> str:
@@ -31,6 +44,9 @@ def json_text(value: Any, *, inline: Callable[[Path], bool], indent: int = 2) ->
 def _json(
     value: Any, path: Path, level: int, indent: int, inline: Callable[[Path], bool], out: list[str]
 ) -> None:
+    if value.__class__ is Encoded:
+        _encoded(value, path, level, indent, inline, out)
+        return
     if not isinstance(value, dict | list) or not value or inline(path):
         out.append(_compact(value))
         return
@@ -48,6 +64,26 @@ def _json(
             out.append(f"{',' if position else ''}\n{pad}")
             _json(item, (*path, position), level + 1, indent, inline, out)
         out.append(f"\n{closing}]")
+
+
+def _encoded(
+    items: Encoded,
+    path: Path,
+    level: int,
+    indent: int,
+    inline: Callable[[Path], bool],
+    out: list[str],
+) -> None:
+    """An :class:`Encoded` list, laid out as ``_json`` lays out a list of the values."""
+    if not items:
+        out.append("[]")
+    elif inline(path):
+        out.append(f"[{', '.join(items)}]")
+    else:
+        pad = " " * (indent * (level + 1))
+        out.append("[\n" + pad)
+        out.append(f",\n{pad}".join(items))
+        out.append(f"\n{' ' * (indent * level)}]")
 
 
 # Strings that can stay unquoted: start with a letter, no YAML syntax, not a 1.1 boolean or null.

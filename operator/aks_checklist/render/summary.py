@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from typing import Protocol
 
 from aks_checklist.checks.model import Finding, ObjectRef, Result, Severity
@@ -92,9 +93,54 @@ def sort_key(finding: Finding) -> tuple[object, ...]:
     )
 
 
+_NOWHERE = object()
+
+
 def shown(findings: Iterable[Finding], show_passed: bool) -> list[Finding]:
-    """The findings a report lists, in the stable order every format uses."""
-    return sorted((f for f in findings if visible(f, show_passed)), key=sort_key)
+    """The findings a report lists, in the stable order every format uses.
+
+    The order is ``sorted(..., key=sort_key)``'s, reached faster for the tens of
+    thousands of findings of a large scan: findings are put in buckets by where they
+    are (the first four parts of the key, alike for an object's findings), the buckets
+    are sorted, and each bucket is sorted stably by the rest of the key.
+    """
+    buckets: dict[tuple[tuple[str, str, str, str], str, str, int], list[Finding]] = {}
+    bucket: list[Finding] = []
+    # The finding before's object, file, render and line: most findings share its bucket.
+    last: tuple[object, ...] = (_NOWHERE,) * 4
+    for finding in findings:
+        if not show_passed and finding.result in QUIET_RESULTS:
+            continue
+        ref, file, source, line = finding.object, finding.file, finding.source, finding.line
+        if ref is not last[0] or file is not last[1] or source is not last[2] or line != last[3]:
+            last = (ref, file, source, line)
+            place = (object_key(ref), file or "", source or "", line or 0)
+            found = buckets.get(place)
+            if found is None:
+                found = buckets[place] = []
+            bucket = found
+        bucket.append(finding)
+    listed: list[Finding] = []
+    for where in sorted(buckets):
+        bucket = buckets[where]
+        if len(bucket) > 1:
+            bucket.sort(key=_rest_of_key)
+        listed.extend(bucket)
+    return listed
+
+
+_NEGATIVE_RANKS = {severity: -severity.rank for severity in Severity}
+
+
+def _rest_of_key(finding: Finding) -> tuple[object, ...]:
+    """``sort_key(finding)`` after its first four parts."""
+    return (
+        _RESULT_ORDER.get(finding.result, 9),
+        _NEGATIVE_RANKS[finding.severity],  # -finding.severity.rank, without the call
+        finding.rule,
+        finding.container or "",
+        finding.message,
+    )
 
 
 class Counts(Frozen):
@@ -116,10 +162,14 @@ class Counts(Frozen):
         set_field(self, "errors", errors)
 
 
+_result_of = attrgetter("result")
+
+
 def count(findings: Sequence[Finding], errors: int, objects: int | None = None) -> Counts:
     """Counts over *all* findings (shown or not); ``objects`` defaults to the objects judged."""
-    by_result = Counter(finding.result for finding in findings)
-    failed = Counter(finding.severity for finding in findings if finding.result == Result.FAIL)
+    by_result = Counter(map(_result_of, findings))
+    fail = Result.FAIL  # read once, not looked up on the enum class for every finding
+    failed = Counter(finding.severity for finding in findings if finding.result == fail)
     if objects is None:
         objects = len({finding.object for finding in findings if finding.object is not None})
     return Counts(

@@ -73,7 +73,16 @@ def render(
     message_width = width - indent
     # The same few results, severities and rules make every row: each row is written once.
     rows: dict[tuple[Result, Severity, str], str] = {}
-    for _, group in groupby(listed, key=lambda f: (object_key(f.object), f.file, f.source, f.line)):
+    # An object's findings come together: its key is worked out once for them.
+    last: list[object] = [rows, None]  # the object before and its key; no finding is about rows
+
+    def place(finding: Finding) -> tuple[object, ...]:
+        ref = finding.object
+        if ref is not last[0]:
+            last[0], last[1] = ref, object_key(ref)
+        return (last[1], finding.file, finding.source, finding.line)
+
+    for _, group in groupby(listed, key=place):
         block = list(group)
         lines.extend(_title(block[0], width, paint))
         for finding in block:
