@@ -45,6 +45,50 @@ def test_new_namespace_gets_all_three_objects(
         )
 
 
+def test_a_pass_that_writes_many_objects_announces_a_bounded_number(
+    crds: Cluster, operator: OperatorProcess, selector_label: str
+) -> None:
+    """A bootstrap of 40 namespaces gets at most 100 Events on objects; the policy's counts all."""
+    name = f"p-{selector_label}"
+    with policy(crds, name, selector_label):
+        namespaces = [f"many-{i}-{selector_label}" for i in range(40)]
+        crds.apply(
+            {
+                "apiVersion": "v1",
+                "kind": "List",
+                "items": [
+                    {
+                        "apiVersion": "v1",
+                        "kind": "Namespace",
+                        "metadata": {"name": ns, "labels": {LABEL: selector_label}},
+                    }
+                    for ns in namespaces
+                ],
+            }
+        )
+        for ns in namespaces:
+            wait_baseline(crds, ns, timeout=60)
+
+        def policy_events() -> list[str]:
+            events = crds.get_json(
+                "events", "-A", "--field-selector", f"involvedObject.name={name}"
+            )["items"]
+            return [e["message"] for e in events if e.get("reason") == "Created"]
+
+        said = eventually(
+            lambda: [m for m in policy_events() if "an Event on each of the first" in m],
+            what="the policy's Created Event saying how many objects got one",
+        )
+        assert "NetworkPolicy" in said[0]
+        wanted = set(namespaces)
+        on_objects = [
+            e
+            for e in crds.get_json("events", "-A", "--field-selector", "reason=Created")["items"]
+            if e["involvedObject"].get("namespace") in wanted
+        ]
+        assert len(on_objects) < 3 * len(namespaces)
+
+
 def test_excluded_and_annotated_namespaces_get_nothing(
     crds: Cluster, operator: OperatorProcess, selector_label: str
 ) -> None:
