@@ -4,8 +4,8 @@ Kopf remembers every object it has seen an event of until the object is
 deleted: a record with a copy of the operator's memo, an error throttler and
 the state of its daemons, timers and resumable handlers. Of the kinds the
 operator watches only the policies have daemons and change handlers; every
-other kind has an index and an event tap, which read nothing of that record
-between two events. At 1,000 namespaces x 5 applications that is 25,000
+other kind has an index and a tap for deletions, which read nothing of that
+record between two events. At 1,000 namespaces x 5 applications that is 25,000
 records of about 1.1 KB each, a seventh of the operator's memory, for nothing.
 
 For those kinds the record is made for the event and dropped after it (Kopf's
