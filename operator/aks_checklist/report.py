@@ -176,15 +176,28 @@ def policy_aggregate(reports: Iterable[NamespaceReport]) -> dict[str, Any]:
             row[0] += p
             row[1] += f
             row[2] += w
+    summary = {"compliant": compliant, "workloads": workloads, "passed": passed}
+    summary |= {"failed": failed, "waived": waived}
+    return aggregate_status(namespaces, summary, items)
+
+
+def aggregate_status(
+    namespaces: int, sums: Mapping[str, int], items: Mapping[str, Sequence[int]]
+) -> dict[str, Any]:
+    """The policy status' ``summary`` and ``items`` from sums over its namespaces' reports.
+
+    ``sums`` has compliant, workloads, passed, failed and waived; ``items`` each
+    item's passed, failed and waived counts.
+    """
     return {
         "summary": {
             "namespaces": namespaces,
-            "compliantNamespaces": compliant,
-            "workloads": workloads,
-            "passed": passed,
-            "failed": failed,
-            "waived": waived,
-            "score": score(passed, failed),
+            "compliantNamespaces": sums["compliant"],
+            "workloads": sums["workloads"],
+            "passed": sums["passed"],
+            "failed": sums["failed"],
+            "waived": sums["waived"],
+            "score": score(sums["passed"], sums["failed"]),
         },
         "items": [
             {"id": item, "passed": row[0], "failed": row[1], "waived": row[2]}
@@ -337,10 +350,20 @@ def merge_item_results(
     for report in reports:
         for item, results in report.item_results.items():
             merged[item] |= results
+    return with_findings(merged, *more)
+
+
+def with_findings(
+    results: Mapping[str, Collection[Result]], *more: Iterable[Finding]
+) -> dict[str, frozenset[Result]]:
+    """``results`` (item -> results reached) with what ``more`` findings reached added."""
+    merged: dict[str, set[Result]] = defaultdict(set)
+    for item, reached in results.items():
+        merged[item] |= set(reached)
     for findings in more:
-        for item, results in item_results(findings).items():
-            merged[item] |= results
-    return {item: frozenset(results) for item, results in merged.items()}
+        for item, found in item_results(findings).items():
+            merged[item] |= found
+    return {item: frozenset(found) for item, found in merged.items()}
 
 
 def item_state(verdict: str, results: Collection[Result]) -> str | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from aks_checklist.baseline.kinds import SINGLETONS
 from aks_checklist.checks.model import Finding, Result
-from aks_checklist.report import NamespaceReport, item_key, item_results, score
+from aks_checklist.report import NamespaceReport, aggregate_status, with_findings
 
 _SUMMED = ("workloads", "passed", "failed", "waived")
 
@@ -56,30 +56,11 @@ class ReportBook(MutableMapping[str, NamespaceReport]):
 
     def aggregate(self) -> dict[str, Any]:
         """``summary`` and ``items`` of the policy status (as ``report.policy_aggregate``)."""
-        summary = self._summary
-        return {
-            "summary": {
-                "namespaces": len(self._reports),
-                "compliantNamespaces": summary["compliant"],
-                "workloads": summary["workloads"],
-                "passed": summary["passed"],
-                "failed": summary["failed"],
-                "waived": summary["waived"],
-                "score": score(summary["passed"], summary["failed"]),
-            },
-            "items": [
-                {"id": item, "passed": row[0], "failed": row[1], "waived": row[2]}
-                for item, row in sorted(self._items.items(), key=lambda kv: item_key(kv[0]))
-            ],
-        }
+        return aggregate_status(len(self._reports), self._summary, self._items)
 
     def item_results(self, *more: Iterable[Finding]) -> dict[str, frozenset[Result]]:
         """Every result each item reached, here or in ``more`` (as ``merge_item_results``)."""
-        merged = {item: frozenset(counts) for item, counts in self._results.items()}
-        for findings in more:
-            for item, results in item_results(findings).items():
-                merged[item] = merged.get(item, frozenset()) | results
-        return merged
+        return with_findings(self._results, *more)
 
     def failures(self) -> dict[tuple[str, str], int]:
         """Failed findings per (rule, severity), over every namespace."""
