@@ -82,7 +82,6 @@ def handle(args: argparse.Namespace) -> int:
     import kopf  # only this subcommand needs the operator stack
 
     from aks_checklist.controller import handlers  # noqa: F401  # registers handlers
-    from aks_checklist.controller.memories import memories
     from aks_checklist.dashboard.mount import serve_metrics_and_dashboard
     from aks_checklist.observability import configure_logging
 
@@ -102,7 +101,6 @@ def handle(args: argparse.Namespace) -> int:
         peering_name=args.peering,
         priority=priority,
         liveness_endpoint=args.liveness,
-        memories=memories(),
         memo=kopf.Memo(
             operator_namespace=args.operator_namespace,
             watched_namespaces=tuple(args.namespace),

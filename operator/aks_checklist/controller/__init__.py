@@ -1,6 +1,6 @@
-"""Kopf glue: watches, in-memory indexes, the per-policy coalescing worker.
+"""Kopf glue and the feeds: watches, in-memory indexes, the per-policy coalescing worker.
 
-Nothing here writes onto watched built-in objects: built-in kinds only have
-``@kopf.index`` and ``@kopf.on.event`` handlers, which store no state on the
-object. Kopf's state storage is used for our own AksChecklistPolicy only.
+Nothing here writes onto watched built-in objects: built-in kinds are only
+listed and watched by the operator's own feeds, which write nothing. Kopf
+serves our AksChecklistPolicy alone, and keeps its state there.
 """

@@ -3,9 +3,8 @@
 The cluster's own controllers update status all the time (Deployment rollouts,
 quota usage, PDB health, HPA metrics every 15 s); none of it is judged, so such
 events must not cost a pass. Our own writes change only the resourceVersion of
-what we wrote, which is not judged either. Kopf's periodic re-watch repeats
-objects at the version already seen: those are skipped before anything is
-compared.
+what we wrote, which is not judged either. A feed's new LIST repeats objects
+at the version already seen: those are skipped before anything is compared.
 
 The API server encodes the same object the same way each time, so the pickled
 slim form (what the index holds anyway) is the object's fingerprint. Both the

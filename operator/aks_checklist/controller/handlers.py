@@ -1,5 +1,7 @@
-"""Kopf handler registration: indexes and event taps on built-ins, a daemon per policy.
+"""Kopf handler registration: the policies' index, tap, daemon and deletion; the feeds.
 
+Kopf watches the policies only. Every other kind reaches the indexes through
+the operator's own feeds (controller/feeds.py), started with the operator.
 Importing this module registers the handlers on Kopf's default registry;
 ``aks-checklist run`` imports it and starts Kopf.
 """
@@ -15,18 +17,16 @@ import kopf
 import structlog
 
 from aks_checklist.checks.snapshot import meta
-from aks_checklist.controller.diffbase import PolicyDiffBase
+from aks_checklist.controller.feeds import Feeds
 from aks_checklist.controller.loop_lag import watch_lag
 from aks_checklist.controller.resources import (
     CLUSTER_SCOPED,
     NAMESPACED,
     NAMESPACES,
     POD_FOOTPRINTS,
-    PODS,
     POLICIES,
     REPORTS,
     Watched,
-    controlled,
     pack,
     slim,
 )
@@ -35,12 +35,16 @@ from aks_checklist.controller.view import ClusterView
 from aks_checklist.controller.worker import PolicyWorker, release
 from aks_checklist.kube.client import api_client
 from aks_checklist.kube.lister import Lister
+from aks_checklist.kube.watching import Http
 from aks_checklist.kube.writer import Writer
 
 log = structlog.get_logger("aks_checklist.controller")
 FINALIZER = "akschecklist.io/finalizer"
 EVENT_POSTERS = 2  # Events posted at once
 EVENT_POSTER_IDLE_SECONDS = 0.01
+WATCH_SECONDS = 300  # how long the API server keeps a watch open before it is renewed
+# What the feeds index: every watched kind but the policies, which Kopf serves.
+FED = (NAMESPACES, REPORTS, *NAMESPACED, POD_FOOTPRINTS, *CLUSTER_SCOPED)
 
 
 @kopf.on.startup()
@@ -48,7 +52,7 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     # Kopf keeps its bookkeeping in our own policy's status, never in annotations.
     settings.persistence.finalizer = FINALIZER
     settings.persistence.progress_storage = kopf.StatusProgressStorage(field="status.kopf.progress")
-    settings.persistence.diffbase_storage = PolicyDiffBase(
+    settings.persistence.diffbase_storage = kopf.StatusDiffBaseStorage(
         field="status.kopf.last-handled-configuration"
     )
     settings.posting.reporting_component = "aks-checklist-operator"
@@ -64,9 +68,9 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     # two slots post two Events a second, and a 1,000-namespace fill's Events were still
     # being posted minutes after the last write, queued in memory meanwhile.
     settings.posting.idle_timeout = EVENT_POSTER_IDLE_SECONDS
-    settings.watching.server_timeout = 300
+    settings.watching.server_timeout = WATCH_SECONDS
     # Unbounded: every worker waits for all indexes to be filled before its first handler, so
-    # a bound smaller than a kind's objects at startup would leave the rest waiting forever.
+    # a bound smaller than the policies at startup would leave the rest waiting forever.
     settings.queueing.worker_limit = None
     # A standby takes over once the active replica's record expires: keep that short.
     settings.peering.lifetime = int(memo.get("peering_lifetime", 20))
@@ -79,21 +83,33 @@ async def configure(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) 
     # Importing the client's API classes takes seconds of CPU: not on the event loop.
     api = await asyncio.to_thread(api_client, connections=threads)
     writer, lister = await asyncio.to_thread(lambda: (Writer(api), Lister(api)))
-    memo.state = OperatorState(
+    state = OperatorState(
         writer=writer,
         lister=lister,
         operator_namespace=str(memo.get("operator_namespace", "")),
         watched_namespaces=tuple(memo.get("watched_namespaces", ())),
         lanes=lanes,
     )
+    memo.state = state
+    memo.feeds = Feeds(
+        FED,
+        http=Http(api.configuration, server_timeout=settings.watching.server_timeout),
+        changes=state.changes,
+        mark=lambda watched, key: _mark(state, watched, key),
+        watches=state.watches,
+    )
+    memo.feeds.start()
     memo.lag_monitor = asyncio.create_task(watch_lag())
 
 
 @kopf.on.cleanup()
-async def stop_lag_monitor(memo: kopf.Memo, **_: Any) -> None:
+async def stop_background_tasks(memo: kopf.Memo, **_: Any) -> None:
     monitor: asyncio.Task[None] | None = memo.get("lag_monitor")
     if monitor is not None:
         monitor.cancel()
+    feeds: Feeds | None = memo.get("feeds")
+    if feeds is not None:
+        await feeds.stop()
 
 
 def _state(memo: kopf.Memo) -> OperatorState:
@@ -101,57 +117,24 @@ def _state(memo: kopf.Memo) -> OperatorState:
     return state
 
 
-def _register(watched: Watched) -> None:
-    """One index per kind: what the pure layers read, and where changes mark work.
+def _register_policies() -> None:
+    """The policies' index, and a tap that tells a changed policy from its own status write.
 
-    Kopf calls an index function for every event but deletions, before any
-    other handler: slimming the object once there, for both the index and the
-    change check, costs one handler call per event instead of two. Deletions
-    reach a tap of their own, and policies (whose changes are told apart by
-    generation, not content) a tap for every event.
+    Every other kind is indexed by the operator's own feeds (controller/feeds.py).
     """
-    key_of_namespace = watched.namespaced
-    controlled_pods = watched is PODS
 
-    # async: Kopf runs a plain function in a thread, and the hop costs more than slimming.
-    async def index(body: kopf.Body, namespace: str | None, memo: kopf.Memo, **_: Any) -> Any:
-        kept = slim(body, watched)
-        packed = pack(kept)
-        if watched is NAMESPACES:  # by name: a pass looks its namespaces up one by one
-            key = meta(body).get("name")
-        else:
-            key = namespace if key_of_namespace else None
-        # Controller-made Pods follow their workloads, whose own events (and the full pass)
-        # bring preflight round again: a pass per Pod would cost more than it finds.
-        if watched is not POD_FOOTPRINTS and watched is not POLICIES:
-            state = _state(memo)
-            version = str(meta(body).get("resourceVersion") or "")
-            if state.changes.changed(watched.index_id, version, kept, packed):
-                _mark(state, watched, key)
-        return {key: packed}
-
-    async def deleted(body: kopf.Body, namespace: str | None, memo: kopf.Memo, **_: Any) -> None:
-        state = _state(memo)
-        state.changes.forget(watched.index_id, meta(body).get("uid"))
-        _mark(state, watched, meta(body).get("name") if watched is NAMESPACES else namespace)
+    async def index(body: kopf.Body, **_: Any) -> Any:
+        return {None: pack(slim(body, POLICIES))}
 
     async def policy_tap(body: kopf.Body, type: str | None, memo: kopf.Memo, **_: Any) -> None:
         state = _state(memo)
         if _policy_changed(state, body, type):
             state.coalescer.mark_full()  # who enforces which namespace may have changed
 
-    def only_deletions(type: str | None, body: kopf.Body, **_: Any) -> bool:
-        return type == "DELETED" and not (controlled_pods and controlled(body))
-
-    index.__name__ = index.__qualname__ = watched.index_id
-    when = (lambda body, **_: not controlled(body)) if controlled_pods else None
-    kopf.index(*_resource(watched), id=watched.index_id, when=when)(index)
-    if watched is POLICIES:
-        policy_tap.__name__ = policy_tap.__qualname__ = f"{watched.index_id}_tap"
-        kopf.on.event(*_resource(watched), id=policy_tap.__name__)(policy_tap)
-    elif watched is not POD_FOOTPRINTS:
-        deleted.__name__ = deleted.__qualname__ = f"{watched.index_id}_deleted"
-        kopf.on.event(*_resource(watched), id=deleted.__name__, when=only_deletions)(deleted)
+    index.__name__ = index.__qualname__ = POLICIES.index_id
+    kopf.index(*_resource(POLICIES), id=POLICIES.index_id)(index)
+    policy_tap.__name__ = policy_tap.__qualname__ = f"{POLICIES.index_id}_tap"
+    kopf.on.event(*_resource(POLICIES), id=policy_tap.__name__)(policy_tap)
 
 
 def _mark(state: OperatorState, watched: Watched, key: str | None) -> None:
@@ -186,12 +169,29 @@ def _resource(watched: Watched) -> tuple[str, ...]:
     return (watched.version, watched.plural)
 
 
-for _watched in (NAMESPACES, POLICIES, REPORTS, *NAMESPACED, POD_FOOTPRINTS, *CLUSTER_SCOPED):
-    _register(_watched)
+_register_policies()
 
 
-def _view(state: OperatorState, indexes: dict[str, Any]) -> ClusterView:
+def _view(memo: kopf.Memo, kopf_indexes: dict[str, Any]) -> ClusterView:
+    feeds: Feeds = memo.feeds
+    state = _state(memo)
+    indexes = {**feeds.stores, POLICIES.index_id: kopf_indexes[POLICIES.index_id]}
     return ClusterView(indexes, ghosts=lambda: state.ghosts)
+
+
+async def _fed(memo: kopf.Memo, stopped: kopf.DaemonStopped | None = None) -> bool:
+    """Waits until every feed has listed its kind; False if the daemon was stopped first."""
+    feeds: Feeds = memo.feeds
+    ready = asyncio.ensure_future(feeds.ready())
+    waits: set[asyncio.Future[Any]] = {ready}
+    if stopped is not None:
+        waits.add(asyncio.ensure_future(stopped.wait()))
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
+    return ready.done() and not ready.cancelled()
 
 
 @kopf.daemon(POLICIES.group, POLICIES.version, POLICIES.plural, cancellation_timeout=5.0)
@@ -202,7 +202,8 @@ async def policy_daemon(
     state = _state(memo)
     worker = PolicyWorker(name=name, state=state, queue=state.coalescer.queue(name))
     try:
-        await worker.run(body, _view(state, kwargs), stopped)
+        if await _fed(memo, stopped):
+            await worker.run(body, _view(memo, kwargs), stopped)
     finally:
         state.coalescer.forget(name)
 
@@ -211,7 +212,8 @@ async def policy_daemon(
 async def policy_deleted(name: str, memo: kopf.Memo, **kwargs: Any) -> None:
     """Removes every object and report the policy made, then lets other policies take over."""
     state = _state(memo)
-    view = _view(state, kwargs)
+    await _fed(memo)
+    view = _view(memo, kwargs)
     for namespace in sorted(view.namespace_names() | view.report_namespaces()):
         outcomes = await release(view, state, namespace, name, "policy deleted")
         failed = [o for o in outcomes if not o.ok]

@@ -79,12 +79,9 @@ EVIDENCE_NAMESPACED = frozenset(
 
 
 BASELINE = frozenset({"NetworkPolicy", "LimitRange", "ResourceQuota", "PodDisruptionBudget"})
-# Kinds whose uids the full pass confirms against the API server (kube/lister.py CONFIRMED).
-CONFIRMED = (
-    NAMESPACES,
-    POLICIES,
-    *(w for w in NAMESPACED if w.kind in BASELINE | {"Deployment", "StatefulSet"}),
-)
+# Kinds whose uids the full pass confirms against the API server (kube/lister.py CONFIRMED):
+# Kopf's own index, which may keep ghosts after a re-list; the feeds drop theirs.
+CONFIRMED = (POLICIES,)
 
 
 def controlled(body: Mapping[str, Any]) -> bool:

@@ -1,7 +1,9 @@
-"""Read-only access to Kopf's in-memory indexes, shaped as the pure layers want it.
+"""Read-only access to the in-memory indexes, shaped as the pure layers want it.
 
-The indexes hold objects packed (``resources.Packed``); every object the view
-returns is unpacked for its caller, a fresh copy it may keep or change.
+The indexes are the feeds' stores (controller/store.py) and Kopf's index of
+the policies; both map a key to the objects under it, packed
+(``resources.Packed``). Every object the view returns is unpacked for its
+caller, a fresh copy it may keep or change.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from aks_checklist.controller.resources import (
 
 
 class ClusterView:
-    """Wraps the ``kopf.Index`` objects a handler receives as keyword arguments.
+    """Wraps the indexes, by index id.
 
     Objects whose uid is in ``ghosts()`` (gone from the API server, still in an
     index after a re-list) are left out of everything the view returns.

@@ -1,11 +1,12 @@
-"""Paginated LISTs that confirm what the in-memory indexes believe exists.
+"""Paginated LISTs that confirm what Kopf's index of the policies believes exists.
 
 Kopf's indexes are fed by watch events only. When a watch is re-established
 after a 410 Gone, an API-server restart or a long pause, Kopf lists again but
 does not drop the objects that disappeared meanwhile: they stay in the index
-as ghosts. A deleted user LimitRange would still count as External, a deleted
-policy could still own namespaces. The full pass therefore asks the API server
-which uids really exist, a page at a time so memory stays flat.
+as ghosts, and a deleted policy could still own namespaces. The full pass
+therefore asks the API server which policies really exist, a page at a time.
+Every other kind is fed by the operator's own list and watch
+(controller/feeds.py), which drops what a new list no longer has.
 """
 
 from __future__ import annotations
@@ -20,17 +21,8 @@ from aks_checklist.kube.rest import Rest, collection
 PAGE = 500
 METADATA_ONLY = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
 
-# (group, version, plural) of every kind whose ghosts would change a decision.
-CONFIRMED = (
-    ("", "v1", "namespaces"),
-    ("akschecklist.io", "v1alpha1", "akschecklistpolicies"),
-    ("", "v1", "limitranges"),
-    ("", "v1", "resourcequotas"),
-    ("networking.k8s.io", "v1", "networkpolicies"),
-    ("policy", "v1", "poddisruptionbudgets"),
-    ("apps", "v1", "deployments"),
-    ("apps", "v1", "statefulsets"),
-)
+# (group, version, plural) of the kinds Kopf indexes: the policies.
+CONFIRMED = (("akschecklist.io", "v1alpha1", "akschecklistpolicies"),)
 
 
 class Lister:
