@@ -7,6 +7,7 @@ One instance per operator process, made at startup: handlers reach it as
 from __future__ import annotations
 
 import fnmatch
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,6 +15,8 @@ from aks_checklist.controller.changes import ChangeFilter
 from aks_checklist.controller.coalescer import Coalescer
 from aks_checklist.kube.lister import Lister
 from aks_checklist.kube.writer import Writer
+
+JUDGING_THREADS = 2
 
 
 @dataclass
@@ -32,6 +35,10 @@ class OperatorState:
     ghosts: frozenset[str] = frozenset()
     # Namespaces a pass serves at once (controller/lanes.py): its bound on parallel writes.
     lanes: int = 8
+    # Where namespaces are judged, away from the event loop (one thread per report lane).
+    judging: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(JUDGING_THREADS, "aks-checklist-judge")
+    )
 
     def watches(self, namespace: str) -> bool:
         if not self.watched_namespaces:

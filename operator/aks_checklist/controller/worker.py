@@ -88,6 +88,16 @@ REPORTS_WAITING = 256  # then a lane waits too: each waiting report holds its pa
 ANNOUNCED_PER_PASS = 100
 
 
+@dataclass(frozen=True)
+class Judged:
+    """A namespace judged in a thread: its report, compact form and digest, its PolicyReport."""
+
+    report: NamespaceReport
+    compact: NamespaceReport
+    digest: str
+    policy_report: dict[str, Any] | None
+
+
 async def release(
     view: ClusterView, state: OperatorState, namespace: str, policy: str, why: str
 ) -> list[Outcome]:
@@ -358,7 +368,7 @@ class PolicyWorker:
         objects, cluster_objects = [pack(obj) for obj in after.objects], after.cluster_objects
         complete, baseline = after.complete, settle(plan.state, outcomes).as_status()
 
-        async def report_step() -> None:
+        def judge() -> Judged:
             judged = Snapshot(
                 namespace, [o.unpack() for o in objects], cluster_objects, complete=complete
             )
@@ -374,14 +384,24 @@ class PolicyWorker:
                 workloads=len(judged.workloads),
                 baseline=baseline,
             )
-            if policy.policy_reports:
-                await self.policy_reports.write(
-                    namespace_policy_report(policy.name, namespace, findings)
-                )
+            policy_report = (
+                namespace_policy_report(policy.name, namespace, findings)
+                if policy.policy_reports
+                else None
+            )
+            return Judged(report, report.compact(), status_digest(report.status), policy_report)
+
+        async def report_step() -> None:
+            # Judging a namespace computes for milliseconds without a pause: in a thread,
+            # the loop (watch streams, probes, the other lanes) keeps running meanwhile.
+            loop = asyncio.get_running_loop()
+            judged = await loop.run_in_executor(self.state.judging, judge)
+            if judged.policy_report is not None:
+                await self.policy_reports.write(judged.policy_report)
             previous = self.reports.get(namespace)
-            self.reports[namespace] = report.compact()
+            self.reports[namespace] = judged.compact
             try:
-                await self._write_report(view, policy, namespace, report, previous)
+                await self._write_report(view, policy, namespace, judged, previous)
             except WriteError as error:
                 # The report on the cluster is still the previous one: so is what we compare with.
                 if previous is None:
@@ -478,9 +498,10 @@ class PolicyWorker:
         view: ClusterView,
         policy: Policy,
         namespace: str,
-        report: NamespaceReport,
+        judged: Judged,
         previous: NamespaceReport | None,
     ) -> None:
+        report = judged.report
         live = next(
             (r for r in view.reports(namespace) if meta(r).get("name") == policy.name), None
         )
@@ -495,7 +516,7 @@ class PolicyWorker:
                 self._owner_ref(controller=True) or {},
                 {MANAGED_BY_LABEL: MANAGED_BY_VALUE, POLICY_ANNOTATION: policy.name},
             )
-        elif live.get("statusDigest") == status_digest(report.status):
+        elif live.get("statusDigest") == judged.digest:
             return
         await asyncio.to_thread(
             self.state.writer.patch_report_status,
