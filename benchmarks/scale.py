@@ -57,7 +57,10 @@ Printed figures (targets from issue 13 where it sets one for the size):
   timeout, and as the kubelet would with manifests/base's probe settings),
   and whether the peering heartbeat ever went staler than its lifetime;
 - the largest report and the policy status, as compact JSON, against the
-  64 KiB bound.
+  64 KiB bound;
+- with ``--full-pass``, after the idle window: one full re-evaluation of every
+  namespace (started by changing the policy's ``reevaluateEvery``, as a
+  person editing the policy would), its duration, CPU, writes and event-loop lag.
 
     python benchmarks/scale.py --namespaces 1000 --deployments 5
 """
@@ -65,6 +68,7 @@ Printed figures (targets from issue 13 where it sets one for the size):
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import threading
 import time
@@ -95,6 +99,9 @@ from harness import (
 POLICY = "bench-scale"
 RUN = "scale"
 SPEC = {"enforcement": "Enforce", "namespaceSelector": {"matchLabels": {BENCH_LABEL: RUN}}}
+# Any change of the spec starts a full pass; this one changes nothing else the pass judges.
+EDITED_REEVALUATE_EVERY = "9m"
+FULL_PASS_TIMEOUT = 600.0
 # Issue 13's targets by cluster size: (seconds to all current after the last create, MiB).
 TARGETS: dict[tuple[int, int], tuple[float | None, float]] = {
     (1000, 5): (20.0, 200.0),
@@ -378,6 +385,7 @@ def run(args: argparse.Namespace) -> None:
             idle = measure_idle(bench, args.steady_seconds, [watcher.check])
             idle_lag = vitals.lag_line(idle.lag_before, "idle window")
             pods_after = None if args.paused else count_pods(bench)
+        full_pass = measure_full_pass(bench, args.namespaces) if idle and args.full_pass else []
         vital_lines = operator_lines(bench, target_rss)
         largest_ns, largest = reports.largest()
         policy = AksChecklistPolicy.objects(bench.api()).get_by_name(POLICY).obj
@@ -440,6 +448,8 @@ def run(args: argparse.Namespace) -> None:
         print(idle_lag)
     if pods_before is not None:
         print(f"pods (Pending, no kubelet): {pods_before} -> {pods_after} during the idle window")
+    for line in full_pass:
+        print(line)
     for line in vital_lines:
         print(line)
     print(size_line("largest report status", largest, largest_ns))
@@ -448,6 +458,35 @@ def run(args: argparse.Namespace) -> None:
         f"operator writes in total: {total:g} ({total / args.namespaces:.1f} per namespace), "
         f"plus {events} Events posted"
     )
+
+
+def measure_full_pass(bench: Bench, namespaces: int) -> list[str]:
+    """Starts a full pass by editing the policy, waits for it to end; what it cost."""
+    assert bench.vitals is not None
+    lag_before = bench.vitals.lag_reading()
+    passes_before, _ = bench.operator.passes()
+    writes_before = bench.operator.writes()
+    cpu_before = bench.operator.cpu_seconds()
+    print("full pass: changing the policy's reevaluateEvery ...", flush=True)
+    started = time.monotonic()
+    bench.kubectl(
+        "patch", "akschecklistpolicy", POLICY, "--type=merge", "-p",
+        json.dumps({"spec": {"reevaluateEvery": EDITED_REEVALUATE_EVERY}}),
+    )  # fmt: skip
+    while bench.operator.passes()[0] == passes_before:
+        if time.monotonic() - started > FULL_PASS_TIMEOUT:
+            return [f"full pass: not finished within {FULL_PASS_TIMEOUT:g}s"]
+        bench.vitals.check()
+        bench.operator.check_alive()
+        time.sleep(0.5)
+    seconds = time.monotonic() - started
+    cpu = bench.operator.cpu_seconds() - cpu_before
+    return [
+        f"full pass over {namespaces} namespaces: {seconds:.1f}s, operator CPU {cpu:.1f}s "
+        f"({cpu * 1000 / namespaces:.1f} ms per namespace), "
+        f"{bench.operator.writes() - writes_before:g} writes",
+        bench.vitals.lag_line(lag_before, "the full pass"),
+    ]
 
 
 def main() -> None:
@@ -464,6 +503,11 @@ def main() -> None:
         "--wait-pods",
         action="store_true",
         help="after convergence, wait for every Pod before the steady window and the RSS reading",
+    )
+    parser.add_argument(
+        "--full-pass",
+        action="store_true",
+        help="after the idle window, measure one full re-evaluation of every namespace",
     )
     parser.add_argument("--workers", type=int, default=4, help="threads creating objects")
     parser.add_argument(
