@@ -20,6 +20,7 @@ import yaml
 
 from aks_checklist.cli import main
 from aks_checklist.commands.output_options import use_color
+from aks_checklist.commands.scan import write_report
 
 FIXTURES = Path(__file__).parent / "fixtures" / "manifests"
 SHOP = str(FIXTURES / "shop")
@@ -636,3 +637,35 @@ def test_empty_stdin_is_an_input_error(
     code, _, err = run(capsys, "-")
     assert code == 2
     assert "<stdin>: held no Kubernetes object, so nothing was judged" in err
+
+
+class _Recording(io.StringIO):
+    """A text stream that keeps each write and flush it was asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.calls.append(text)
+        return super().write(text)
+
+    def flush(self) -> None:
+        self.calls.append("<flush>")
+        super().flush()
+
+
+@pytest.mark.parametrize(
+    ("text", "writes"),
+    [
+        pytest.param("1 object: 0 failed\n", 1, id="short"),
+        pytest.param("x" * 100_000 + "\n", 2, id="long-ascii-in-pieces"),
+        pytest.param("\u00e9" * 100_000 + "\n", 1, id="long-non-ascii-whole"),
+    ],
+)
+def test_the_report_is_written_exactly_and_flushed(text: str, writes: int) -> None:
+    stream = _Recording()
+    write_report(stream, text)
+    assert stream.getvalue() == text
+    assert len(stream.calls) == writes + 1
+    assert stream.calls[-1] == "<flush>"

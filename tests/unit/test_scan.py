@@ -27,7 +27,7 @@ from aks_checklist.scan import (
     load_documents,
     scan,
 )
-from aks_checklist.sources.documents import _marker_starts
+from aks_checklist.sources.documents import _marker_starts, read_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "manifests"
 SHOP = str(FIXTURES / "shop")
@@ -120,6 +120,28 @@ def test_directories_only_pick_manifest_extensions(tmp_path: Path) -> None:
     objects, errors = load_documents([str(tmp_path)])
     assert errors == []
     assert [o.obj["metadata"]["name"] for o in objects] == ["upper", "c"]
+
+
+@pytest.mark.parametrize(
+    "size",
+    [
+        pytest.param(0, id="empty"),
+        pytest.param(100, id="small"),
+        pytest.param(3 * (1 << 20) + 7, id="larger-than-one-read"),
+    ],
+)
+def test_a_file_is_read_whole_whatever_its_size(tmp_path: Path, size: int) -> None:
+    content = ("# filler line\n" * (size // 14 + 1))[:size]
+    path = write(tmp_path, "big.yaml", content)
+    errors: list[ScanError] = []
+    assert read_text(path, errors) == content
+    assert errors == []
+
+
+def test_a_directory_named_as_a_file_is_an_error(tmp_path: Path) -> None:
+    errors: list[ScanError] = []
+    assert read_text(str(tmp_path), errors) is None
+    assert errors == [ScanError(str(tmp_path), None, "cannot read: Is a directory")]
 
 
 def test_non_utf8_file_is_an_error(tmp_path: Path) -> None:

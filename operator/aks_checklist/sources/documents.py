@@ -18,6 +18,7 @@ indented), so counting markers is both exact and cheap.
 
 from __future__ import annotations
 
+import os
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -141,8 +142,7 @@ _object_obj, _object_file, _object_document, _object_line, _object_source = slot
 
 def read_text(path: str, errors: list[ScanError]) -> str | None:
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        raw = _read_bytes(path)
     except OSError as exc:
         errors.append(ScanError(path, None, f"cannot read: {exc.strerror or exc}"))
         return None
@@ -151,6 +151,26 @@ def read_text(path: str, errors: list[ScanError]) -> str | None:
     except UnicodeDecodeError:
         errors.append(ScanError(path, None, "not UTF-8 text"))
         return None
+
+
+def _read_bytes(path: str) -> bytes:
+    """The file's bytes, read with the system calls themselves.
+
+    ``open()`` wraps the descriptor in a buffered file object (and asks the system
+    whether it is a terminal, and where it is positioned) before reading: for the
+    thousands of small files of a large scan that was half the cost of reading them.
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        pieces: list[bytes] = []
+        while piece := os.read(descriptor, _READ_SIZE):
+            pieces.append(piece)
+    finally:
+        os.close(descriptor)
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+
+_READ_SIZE = 1 << 20
 
 
 def load_file(path: str, objects: list[LoadedObject], errors: list[ScanError]) -> None:
