@@ -9,6 +9,7 @@ cluster checks and their Kubernetes version table just for these signatures;
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from aks_checklist.checks.model import ObjectRef
@@ -66,6 +67,20 @@ class AddonSignature(Frozen):
 
     def matches(self, obj: Mapping[str, Any]) -> bool:
         return self.matches_named(str(meta(obj).get("name") or ""), labels_of(obj))
+
+    def may_match(self, names: AbstractSet[str], apps: AbstractSet[str]) -> bool:
+        """False when :meth:`matches_named` is false for every workload named in ``names``
+        whose :data:`APP_LABELS` values are all in ``apps``, so those need not be asked.
+
+        Names and apps are compared exactly, so without prefixes or fragments no match is
+        possible unless the sets share a member.
+        """
+        return bool(
+            self.prefixes
+            or self.fragments
+            or not self.names.isdisjoint(names)
+            or (self.apps and not self.apps.isdisjoint(apps))
+        )
 
     def matches_named(self, name: str, labels: Mapping[str, str]) -> bool:
         """:meth:`matches` for a workload whose name and labels are read already.

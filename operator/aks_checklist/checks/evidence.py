@@ -23,6 +23,7 @@ from functools import cached_property
 from typing import Any
 
 from aks_checklist.checks.addons import (
+    APP_LABELS,
     CLUSTER_REF,
     DEFENDER_SENSOR,
     AddonSignature,
@@ -182,6 +183,16 @@ class ClusterEvidence(Frozen):
         """The workloads with their names and labels, read once for all the tools that look."""
         return [(obj, str(meta(obj).get("name") or ""), labels_of(obj)) for obj in self.workloads]
 
+    @cached_property
+    def workload_marks(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Every workload's name, and every value of their app labels: all a tool that is
+        recognised by names and labels can match (see :meth:`AddonSignature.may_match`)."""
+        named = self.named_workloads
+        return (
+            frozenset(name for _, name, _ in named),
+            frozenset(labels[key] for _, _, labels in named for key in APP_LABELS if key in labels),
+        )
+
     @property
     def nodes(self) -> list[Obj]:
         return self.kind("Node")
@@ -215,7 +226,8 @@ class Tool(Frozen):
             for name in sorted(evidence.crd_names)
             if name in self.crds or any(name.endswith("." + group) for group in self.groups)
         ][:2]
-        if self.workloads is not None:
+        # Most tools are recognised by exact names, which most scans hold none of.
+        if self.workloads is not None and self.workloads.may_match(*evidence.workload_marks):
             seen += [
                 f"{obj.get('kind')} {meta(obj).get('namespace') or '-'}/{meta(obj).get('name')}"
                 for obj, name, labels in evidence.named_workloads

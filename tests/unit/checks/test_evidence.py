@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 
+from aks_checklist.checks import evidence as evidence_module
+from aks_checklist.checks.addons import APP_LABELS, AddonSignature
 from aks_checklist.checks.engine import CheckSettings
-from aks_checklist.checks.evidence import ClusterEvidence, check_evidence
+from aks_checklist.checks.evidence import ClusterEvidence, Tool, check_evidence
 from aks_checklist.checks.model import Result
 from tests.unit.checks.builders import daemonset, deployment, node, statefulset
 
@@ -418,3 +420,40 @@ def test_disabled_evidence_rules_are_not_judged() -> None:
     items = {f.item for f in check_evidence(evidence, settings)}
     assert "OPS-12" not in items
     assert "STO-04" not in items
+
+
+def _tools() -> list[Tool]:
+    return [value for value in vars(evidence_module).values() if isinstance(value, Tool)]
+
+
+def _candidates(signature: AddonSignature) -> list[tuple[str, dict[str, str]]]:
+    """Workloads (name, labels) near each way the signature recognises one, and far from it."""
+    words = [*sorted(signature.names | signature.apps), "web", "api", ""]
+    words += [*(f"{prefix}x" for prefix in signature.prefixes), *signature.prefixes]
+    words += [f"a-{fragment}-b" for fragment in signature.fragments]
+    found = [(word, {}) for word in words]
+    found += [("web", {key: word}) for word in words for key in APP_LABELS]
+    found += [("web", {"other": word}) for word in words]
+    return found
+
+
+@pytest.mark.parametrize("tool", [pytest.param(t, id=t.what) for t in _tools() if t.workloads])
+def test_a_tool_is_ruled_out_only_when_no_workload_could_match_it(tool: Tool) -> None:
+    """may_match is the shortcut of Tool.found: it must be true whenever a workload matches."""
+    signature = tool.workloads
+    assert signature is not None
+    for name, labels in _candidates(signature):
+        apps = {labels[key] for key in APP_LABELS if key in labels}
+        if signature.matches_named(name, labels):
+            assert signature.may_match({name}, apps), (name, labels)
+    if not (signature.prefixes or signature.fragments):
+        # Recognised by exact names only: unrelated workloads rule it out without a look.
+        assert not signature.may_match({"web", "api"}, {"web"})
+
+
+def test_a_tool_is_found_by_an_app_label_among_many_unrelated_workloads() -> None:
+    workloads = [deployment(f"app-{n}") for n in range(50)]
+    flux = deployment("gitops", labels={"app": "helm-controller"})
+    evidence = ClusterEvidence.of([*workloads, flux], complete=False)
+    assert evidence_module.FLUX.found(evidence) == ["Deployment shop/gitops"]
+    assert evidence_module.ARGO_CD.found(ClusterEvidence.of(workloads)) == []
