@@ -311,16 +311,23 @@ def evaluate_objects(
     units: dict[str | None, list[LoadedObject]] = {}
     for entry in loaded:
         units.setdefault(entry.source, []).append(entry)
-    located: list[tuple[Finding, LoadedObject | None]] = []
+    findings: list[Finding] = []
+    owners: list[LoadedObject | None] = []  # the copy each finding is about, for dedupe
     errors: list[ScanError] = []
     for entries in units.values():
         for position, (layer, context) in enumerate(_copies(entries, default_namespace)):
-            located.extend(
-                _evaluate_layer(
-                    layer, context, default_namespace, settings, errors, later=position > 0
-                )
+            _evaluate_layer(
+                layer,
+                context,
+                default_namespace,
+                settings,
+                errors,
+                findings,
+                owners,
+                later=position > 0,
             )
-    findings = _fold_copies(located) if dedupe else [finding for finding, _ in located]
+    if dedupe:
+        findings = _fold_copies(zip(findings, owners, strict=True))
     return _waived(findings, waivers, today), errors
 
 
@@ -400,9 +407,12 @@ def _evaluate_layer(
     default_namespace: str,
     settings: CheckSettings,
     errors: list[ScanError],
+    findings: list[Finding],
+    owners: list[LoadedObject | None],
     *,
     later: bool,
-) -> list[tuple[Finding, LoadedObject | None]]:
+) -> None:
+    """Judges one layer; appends each finding placed in its file, and its owner, to the lists."""
     entries = list(layer.values())
     objects = [entry.obj for entry in entries] + [entry.obj for entry in context]
     first_in_namespace: dict[str, LoadedObject] = {}
@@ -427,8 +437,7 @@ def _evaluate_layer(
         placed.extend(_evidence_findings(objects, settings))
     except Exception as exc:  # same as above
         errors.append(_engine_error("cluster-scoped objects", cluster_objects, entries, exc))
-    located: list[tuple[Finding, LoadedObject | None]] = []
-    append = located.append
+    add_finding, add_owner = findings.append, owners.append
     # A workload's findings come together and share its ObjectRef: look it up once.
     previous: ObjectRef | None = None
     previous_owner: LoadedObject | None = None
@@ -452,11 +461,11 @@ def _evaluate_layer(
             finding.line = owner.line  # type: ignore[misc]
             finding.document = owner.document  # type: ignore[misc]
             finding.source = owner.source  # type: ignore[misc]
-        append((finding, owner))
-    return located
+        add_finding(finding)
+        add_owner(owner)
 
 
-def _fold_copies(located: list[tuple[Finding, LoadedObject | None]]) -> list[Finding]:
+def _fold_copies(located: Iterable[tuple[Finding, LoadedObject | None]]) -> list[Finding]:
     """``--dedupe``: one finding per verdict on identical copies, listing every copy's place."""
     folded: dict[tuple[object, ...], Finding] = {}
     places: dict[tuple[object, ...], list[str]] = {}

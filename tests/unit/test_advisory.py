@@ -66,6 +66,20 @@ def test_strict_items_are_left_alone() -> None:
     assert apply_requirements([fail], frozenset()) == [fail]
 
 
+def test_one_affected_finding_among_many_is_still_changed_and_the_order_kept() -> None:
+    others = [finding(f"APP-0{n}/rule", result) for n in range(1, 6) for result in Result]
+    nat = finding("NET-16/nat-gateway-outbound", Result.FAIL, "no NAT gateway")
+    proxy = finding("NET-20/http-proxy-configured", Result.WARN)
+    out = apply_requirements([*others, nat, *others, proxy], frozenset({"NET-20"}))
+    assert out[: len(others)] == others
+    assert out[len(others)].result is Result.WARN
+    assert out[len(others) + 1 : -1] == others
+    assert out[-1].result is Result.FAIL
+    unaffected = apply_requirements(iter(others), frozenset({"NET-20"}))
+    assert unaffected == others
+    assert [a is b for a, b in zip(unaffected, others, strict=True)] == [True] * len(others)
+
+
 def test_require_reaches_the_cluster_document_judge() -> None:
     document = cluster(networkProfile={"outboundType": "loadBalancer"})
     settings = CheckSettings(required=frozenset({"NET-09"}))

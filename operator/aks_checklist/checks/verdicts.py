@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
+from operator import attrgetter
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -50,8 +51,22 @@ def _conflicts() -> Mapping[str, tuple[str, ...]]:
     return MappingProxyType(CONFLICTS)
 
 
+@functools.cache
+def _conflicting() -> frozenset[str]:
+    return frozenset(item for item, kind in VERDICTS.items() if kind == "conflicting")
+
+
+_rule_of = attrgetter("rule")
+
+
 def apply_requirements(findings: Iterable[Finding], required: frozenset[str]) -> list[Finding]:
     """Findings with the verdict kind of their item and the policy's requirements applied."""
+    findings = list(findings)
+    # Only an item that is required or conflicting can change: most scans judge none, and
+    # a glance at the few rules the findings name spares a look at each finding.
+    affected = required | _conflicting()
+    if not any(rule.split("/", 1)[0] in affected for rule in set(map(_rule_of, findings))):
+        return findings
     kinds = verdicts()
     out: list[Finding] = []
     append = out.append
