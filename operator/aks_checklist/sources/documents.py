@@ -170,7 +170,7 @@ def _read_bytes(path: str) -> bytes:
     return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
 
-_READ_SIZE = 1 << 20
+_READ_SIZE = 1 << 16  # below the size for which malloc maps fresh memory for each read
 
 
 def load_file(path: str, objects: list[LoadedObject], errors: list[ScanError]) -> None:
