@@ -165,3 +165,19 @@ def test_finding_details_default_to_a_fresh_dict() -> None:
     first, second = finding(), finding()
     assert first.details == {}
     assert first.details is not second.details
+
+
+def test_finding_details_are_kept_through_replace_copy_and_pickle() -> None:
+    given = finding(details={"line": "2"})
+    empty = finding()
+    empty.details["seen"] = "once"  # the fresh dict is the finding's own, and stays
+    for original in (given, empty):
+        for copied in (
+            original.replace(message="other"),
+            dataclasses.replace(original, message="other"),
+            copy.copy(original),
+            pickle.loads(pickle.dumps(original)),  # noqa: S301  # our own bytes
+        ):
+            assert copied.details == original.details
+    assert dataclasses.asdict(given)["details"] == {"line": "2"}
+    assert empty.details == {"seen": "once"}

@@ -134,7 +134,7 @@ class Finding(Sealed):
     ``Final`` for mypy, and assigned directly in ``__init__``.
     """
 
-    _fields = __slots__ = (
+    _fields = (
         "rule",
         "result",
         "severity",
@@ -148,6 +148,8 @@ class Finding(Sealed):
         "source",
         "copies",
     )
+    # ``details`` is a property over ``_details``: see its docstring.
+    __slots__ = (*(name for name in _fields if name != "details"), "_details")
     _compared = tuple(name for name in _fields if name != "details")
     rule: Final[str]
     result: Final[Result]
@@ -156,7 +158,7 @@ class Finding(Sealed):
     object: Final[ObjectRef | None]
     container: Final[str | None]
     file: Final[str | None]
-    details: Final[dict[str, str]]
+    _details: dict[str, str] | None
     # Where a scanned object is written (optional: the operator's findings have no file).
     line: Final[int | None]  # 1-based line of the object's document in ``file``
     document: Final[int | None]  # 0-based document index in ``file``
@@ -185,11 +187,24 @@ class Finding(Sealed):
         self.object = object
         self.container = container
         self.file = file
-        self.details = {} if details is None else details
+        self._details = details
         self.line = line
         self.document = document
         self.source = source
         self.copies = copies
+
+    @property
+    def details(self) -> dict[str, str]:
+        """Extra facts of a rule (a Dockerfile's line); a fresh dict of the finding's own
+        when none were given.
+
+        Few rules have details, and a scan makes a hundred thousand findings: the empty
+        dict is made when it is first read, not with every finding.
+        """
+        details = self._details
+        if details is None:
+            details = self._details = {}
+        return details
 
     def replace(self, **changes: Any) -> Finding:
         """A copy with some fields changed (what ``dataclasses.replace`` gives)."""
