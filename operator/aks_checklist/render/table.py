@@ -71,8 +71,10 @@ def render(
     # "  RESULT  SEVERE  RULE  " precedes each message.
     indent = 2 + 6 + 2 + 6 + 2 + rule_width + 2
     message_width = width - indent
-    # The same few results, severities and rules make every row: each row is written once.
+    # The same few results, severities and rules make every row: each row is written once
+    # (without its padding when the message goes on lines of its own).
     rows: dict[tuple[Result, Severity, str], str] = {}
+    beside = message_width >= _MIN_MESSAGE_WIDTH
     # An object's findings come together: its key is worked out once for them.
     last: list[object] = [rows, None]  # the object before and its key; no finding is about rows
 
@@ -89,13 +91,14 @@ def render(
             row_key = (finding.result, finding.severity, finding.rule)
             row = rows.get(row_key)
             if row is None:
-                row = rows[row_key] = _row(finding, rule_width, paint)
-            if message_width >= _MIN_MESSAGE_WIDTH:
+                row = _row(finding, rule_width, paint)
+                row = rows[row_key] = row if beside else row.rstrip()
+            if beside:
                 wrapped = wrap(finding.message, message_width) or [""]
                 lines.append(f"{row}  {wrapped[0]}")
                 lines.extend(" " * indent + part for part in wrapped[1:])
             else:
-                lines.append(row.rstrip())
+                lines.append(row)
                 lines.extend(wrap(finding.message, max(width, _MIN_MESSAGE_WIDTH), "      "))
         lines.append("")
     if errors and list_errors:
