@@ -29,6 +29,10 @@ from aks_checklist.checks.snapshot import (
     selector_matches,
 )
 
+# A member looked up on the enum class costs ten times a global, and these are read for
+# every object judged.
+P, F, NA = Result.PASS, Result.FAIL, Result.NOT_APPLICABLE
+
 POD_SPREAD = Rule(
     "BCDR-08/pod-spread",
     "Replicas are spread across nodes or zones",
@@ -62,7 +66,7 @@ def check(snapshot: Snapshot, settings: CheckSettings) -> Iterator[Finding]:
             continue
         if replicas < MIN_REPLICAS:
             yield POD_SPREAD.finding(
-                Result.NOT_APPLICABLE,
+                NA,
                 f"{replicas_reason(snapshot, workload, replicas)}: there is nothing to spread",
                 workload.ref,
             )
@@ -77,9 +81,7 @@ def _pod_spread(
     spec = workload.pod_spec
     pinned = as_dict(spec.get("nodeSelector")).get(HOSTNAME_KEY) or spec.get("nodeName")
     if pinned:
-        return POD_SPREAD.finding(
-            Result.FAIL, f"{ref} pins all {replicas} replicas to node {pinned}", ref
-        )
+        return POD_SPREAD.finding(F, f"{ref} pins all {replicas} replicas to node {pinned}", ref)
     labels = workload.pod_labels
     spread: list[str] = []
     ignored: list[str] = []
@@ -105,7 +107,7 @@ def _pod_spread(
         (spread if own else ignored).append(what)
     if spread:
         return POD_SPREAD.finding(
-            Result.PASS, f"{ref} spreads its {replicas} replicas with {', '.join(spread)}", ref
+            P, f"{ref} spreads its {replicas} replicas with {', '.join(spread)}", ref
         )
     hint = (
         f" (not counted, as they need a node or zone key and a selector matching the pod's "
@@ -114,7 +116,7 @@ def _pod_spread(
         else ""
     )
     return POD_SPREAD.finding(
-        Result.FAIL,
+        F,
         f"{ref} runs {replicas} replicas without a topologySpreadConstraint or podAntiAffinity "
         f"on {HOSTNAME_KEY} or {ZONE_KEY} that selects its own pods{hint}",
         ref,

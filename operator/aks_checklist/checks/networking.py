@@ -30,6 +30,10 @@ from aks_checklist.checks.engine import CheckSettings
 from aks_checklist.checks.model import Finding, ObjectRef, Result, Rule, Severity
 from aks_checklist.checks.snapshot import Obj, Snapshot, annotations_of, as_dict, as_list
 
+# A member looked up on the enum class costs ten times a global, and these are read for
+# every object judged.
+P, F, W, NA = Result.PASS, Result.FAIL, Result.WARN, Result.NOT_APPLICABLE
+
 SERVICE_TYPE = Rule(
     "NET-03/service-type",
     "Expose web apps through an ingress controller, not NodePort or public LoadBalancer Services",
@@ -136,7 +140,7 @@ def _service_type(service: Obj, ref: ObjectRef, internal_lb_judged: bool) -> Fin
         return SERVICE_TYPE.finding(Result.ERROR, f"{ref} has unknown type {kind!r}", ref)
     if kind == "NodePort":
         return SERVICE_TYPE.finding(
-            Result.FAIL,
+            F,
             f"{ref} is a NodePort Service: it opens a port on every node; "
             "route HTTP through an ingress controller instead",
             ref,
@@ -144,33 +148,31 @@ def _service_type(service: Obj, ref: ObjectRef, internal_lb_judged: bool) -> Fin
     if kind == "LoadBalancer":
         if is_internal_load_balancer(service):
             return SERVICE_TYPE.finding(
-                Result.PASS, f"{ref} is a LoadBalancer on an internal load balancer", ref
+                P, f"{ref} is a LoadBalancer on an internal load balancer", ref
             )
         if internal_lb_judged:
             # One exposure, one finding: NET-06 already fails the public IP address.
             return SERVICE_TYPE.finding(
-                Result.NOT_APPLICABLE,
+                NA,
                 f"{ref} is a public LoadBalancer Service, judged by {INTERNAL_LOAD_BALANCER.id}",
                 ref,
             )
         return SERVICE_TYPE.finding(
-            Result.WARN,
+            W,
             f"{ref} is a public LoadBalancer Service; for web apps prefer an ingress controller",
             ref,
         )
     external_ips = [str(ip) for ip in as_list(spec.get("externalIPs"))]
     if external_ips:
         return SERVICE_TYPE.finding(
-            Result.WARN, f"{ref} is exposed on spec.externalIPs {_names(external_ips)}", ref
+            W, f"{ref} is exposed on spec.externalIPs {_names(external_ips)}", ref
         )
-    return SERVICE_TYPE.finding(Result.PASS, f"{ref} is a {kind} Service", ref)
+    return SERVICE_TYPE.finding(P, f"{ref} is a {kind} Service", ref)
 
 
 def _internal_load_balancer(service: Obj, ref: ObjectRef) -> Finding:
     if is_internal_load_balancer(service):
-        return INTERNAL_LOAD_BALANCER.finding(
-            Result.PASS, f"{ref} uses an internal Azure load balancer", ref
-        )
+        return INTERNAL_LOAD_BALANCER.finding(P, f"{ref} uses an internal Azure load balancer", ref)
     value = annotations_of(service).get(INTERNAL_LB_ANNOTATION)
     detail = (
         f'annotation {INTERNAL_LB_ANNOTATION} is {value!r}, and only "true" makes it internal'
@@ -184,7 +186,7 @@ def _internal_load_balancer(service: Obj, ref: ObjectRef) -> Finding:
         else ""
     )
     return INTERNAL_LOAD_BALANCER.finding(
-        Result.FAIL, f"{ref} gets a public IP address{limited}; {detail}", ref
+        F, f"{ref} gets a public IP address{limited}; {detail}", ref
     )
 
 
@@ -202,18 +204,16 @@ def _ingress_host(ingress: Obj, ref: ObjectRef) -> Finding:
     rules = _ingress_rules(ingress)
     if _default_backend(ingress):
         return INGRESS_HOST.finding(
-            Result.FAIL,
+            F,
             f"{ref} has a default backend, which answers requests for any host name",
             ref,
         )
     if not rules:
-        return INGRESS_HOST.finding(
-            Result.FAIL, f"{ref} declares neither rules nor a default backend", ref
-        )
+        return INGRESS_HOST.finding(F, f"{ref} declares neither rules nor a default backend", ref)
     hostless = [str(number) for number, rule in enumerate(rules, 1) if not rule.get("host")]
     if hostless:
         return INGRESS_HOST.finding(
-            Result.FAIL,
+            F,
             f"{ref} rule {', '.join(hostless)} of {len(rules)} has no host, "
             "so it answers requests for any host name",
             ref,
@@ -222,11 +222,11 @@ def _ingress_host(ingress: Obj, ref: ObjectRef) -> Finding:
     wildcards = [host for host in hosts if host.startswith("*")]
     if wildcards:
         return INGRESS_HOST.finding(
-            Result.WARN,
+            W,
             f"{ref} claims every subdomain through wildcard host {_names(wildcards)}",
             ref,
         )
-    return INGRESS_HOST.finding(Result.PASS, f"{ref} serves hosts {_names(hosts)}", ref)
+    return INGRESS_HOST.finding(P, f"{ref} serves hosts {_names(hosts)}", ref)
 
 
 def _tls_covers(pattern: str, host: str) -> bool:
@@ -242,18 +242,18 @@ def _tls_covers(pattern: str, host: str) -> bool:
 def _ingress_tls(ingress: Obj, ref: ObjectRef) -> Finding:
     entries = [as_dict(entry) for entry in as_list(as_dict(ingress.get("spec")).get("tls"))]
     if not entries:
-        return INGRESS_TLS.finding(Result.FAIL, f"{ref} has no tls section", ref)
+        return INGRESS_TLS.finding(F, f"{ref} has no tls section", ref)
     if any(not as_list(entry.get("hosts")) for entry in entries):
         # A TLS entry without hosts applies the controller's certificate to every host.
-        return INGRESS_TLS.finding(Result.PASS, f"{ref} terminates TLS for every host", ref)
+        return INGRESS_TLS.finding(P, f"{ref} terminates TLS for every host", ref)
     patterns = [str(host) for entry in entries for host in as_list(entry.get("hosts"))]
     hosts = [str(rule["host"]) for rule in _ingress_rules(ingress) if rule.get("host")]
     uncovered = [host for host in hosts if not any(_tls_covers(p, host) for p in patterns)]
     if uncovered:
         return INGRESS_TLS.finding(
-            Result.FAIL, f"{ref} serves {_names(uncovered)} without TLS (not in spec.tls)", ref
+            F, f"{ref} serves {_names(uncovered)} without TLS (not in spec.tls)", ref
         )
-    return INGRESS_TLS.finding(Result.PASS, f"{ref} terminates TLS for {_names(patterns)}", ref)
+    return INGRESS_TLS.finding(P, f"{ref} terminates TLS for {_names(patterns)}", ref)
 
 
 def _isolation(
@@ -265,7 +265,7 @@ def _isolation(
             why = f"{ref} runs on the host network, where NetworkPolicies do not apply"
             for rule in (POD_INGRESS_ISOLATED, POD_EGRESS_ISOLATED, IMDS_BLOCKED):
                 if rule.id in wanted:
-                    yield rule.finding(Result.NOT_APPLICABLE, why, ref)
+                    yield rule.finding(NA, why, ref)
             continue
         isolation = index.isolation(workload.pod_labels)
         if POD_INGRESS_ISOLATED.id in wanted:
@@ -279,11 +279,9 @@ def _isolation(
 def _isolated(rule: Rule, ref: ObjectRef, direction: str, policies: Iterable[Obj]) -> Finding:
     names = [f"NetworkPolicy/{netpol.policy_name(policy)}" for policy in policies]
     if names:
-        return rule.finding(
-            Result.PASS, f"{ref} pods are isolated for {direction} by {_names(names)}", ref
-        )
+        return rule.finding(P, f"{ref} pods are isolated for {direction} by {_names(names)}", ref)
     return rule.finding(
-        Result.FAIL,
+        F,
         f"{ref} pods accept any {direction} traffic: no NetworkPolicy selecting them "
         f"has {direction.capitalize()} in its policyTypes",
         ref,
@@ -294,17 +292,17 @@ def _imds(ref: ObjectRef, egress_policies: tuple[Obj, ...]) -> Finding:
     target = f"{netpol.IMDS_ADDRESS}:{netpol.IMDS_PORT}"
     if not egress_policies:
         return IMDS_BLOCKED.finding(
-            Result.FAIL, f"{ref} pods are not egress-isolated, so they can reach IMDS {target}", ref
+            F, f"{ref} pods are not egress-isolated, so they can reach IMDS {target}", ref
         )
     policy = netpol.egress_allowed_by(egress_policies, netpol.IMDS_ADDRESS, netpol.IMDS_PORT)
     if policy is not None:
         return IMDS_BLOCKED.finding(
-            Result.FAIL,
+            F,
             f"{ref} pods can reach IMDS {target}: "
             f"NetworkPolicy/{netpol.policy_name(policy)} allows it",
             ref,
         )
-    return IMDS_BLOCKED.finding(Result.PASS, f"{ref} pods cannot reach IMDS {target}", ref)
+    return IMDS_BLOCKED.finding(P, f"{ref} pods cannot reach IMDS {target}", ref)
 
 
 def namespace_ref(snapshot: Snapshot) -> ObjectRef:
@@ -316,7 +314,7 @@ def namespace_ref(snapshot: Snapshot) -> ObjectRef:
 
 def undeclared_namespace(rule: Rule, snapshot: Snapshot) -> Finding:
     return rule.finding(
-        Result.NOT_APPLICABLE,
+        NA,
         f"namespace {snapshot.namespace} is not in the scanned set: "
         "declare the Namespace or scan a live cluster to judge namespace-wide rules",
         namespace_ref(snapshot),
@@ -334,14 +332,14 @@ def _default_deny(snapshot: Snapshot, policies: list[Obj]) -> Finding:
     ]
     if missing:
         return DEFAULT_DENY.finding(
-            Result.FAIL,
+            F,
             f"namespace {snapshot.namespace} has no default-deny NetworkPolicy for "
             f"{' and '.join(missing)} (podSelector {{}} with no {' or '.join(missing)} rules)",
             ref,
         )
     found = sorted(set(ingress) | set(egress))
     return DEFAULT_DENY.finding(
-        Result.PASS,
+        P,
         f"namespace {snapshot.namespace} denies ingress and egress by default "
         f"({_names(['NetworkPolicy/' + name for name in found])})",
         ref,

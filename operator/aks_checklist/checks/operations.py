@@ -16,6 +16,10 @@ from aks_checklist.checks.engine import CheckSettings
 from aks_checklist.checks.model import Finding, ObjectRef, Result, Rule, Severity
 from aks_checklist.checks.snapshot import Snapshot
 
+# A member looked up on the enum class costs ten times a global, and these are read for
+# every object judged.
+P, F, W = Result.PASS, Result.FAIL, Result.WARN
+
 NOT_DEFAULT_NAMESPACE = Rule(
     "OPS-15/not-default-namespace",
     "Apps are not deployed to the default namespace",
@@ -59,7 +63,7 @@ def _not_set(ref: ObjectRef) -> Finding:
     it is.
     """
     return NOT_DEFAULT_NAMESPACE.finding(
-        Result.WARN,
+        W,
         f"{ref} does not set metadata.namespace, so it lands in whatever namespace it is "
         "applied to (default, unless kubectl's context or the deploying tool says otherwise); "
         "set one, or scan with --namespace to judge the one it will get",
@@ -78,8 +82,8 @@ def _api_server_service(ref: ObjectRef) -> bool:
 def _judge(ref: ObjectRef) -> Finding:
     if ref.namespace == DEFAULT_NAMESPACE:
         return NOT_DEFAULT_NAMESPACE.finding(
-            Result.FAIL,
+            F,
             f"{ref} is in the default namespace; give the app a namespace of its own",
             ref,
         )
-    return NOT_DEFAULT_NAMESPACE.finding(Result.PASS, f"{ref} is in namespace {ref.namespace}", ref)
+    return NOT_DEFAULT_NAMESPACE.finding(P, f"{ref} is in namespace {ref.namespace}", ref)

@@ -52,6 +52,10 @@ from aks_checklist.checks.snapshot import (
 )
 from aks_checklist.records import Mutable
 
+# A member looked up on the enum class costs ten times a global, and these are read for
+# every object judged.
+P, F, W, NA = Result.PASS, Result.FAIL, Result.WARN, Result.NOT_APPLICABLE
+
 RESOURCE_QUOTA = Rule(
     "RES-05/resource-quota",
     "The namespace has a ResourceQuota",
@@ -117,8 +121,8 @@ def _namespace_has(rule: Rule, snapshot: Snapshot, kind: str) -> Finding:
     ref = namespace_ref(snapshot)
     if names:
         listed = ", ".join(f"{kind}/{name}" for name in names)
-        return rule.finding(Result.PASS, f"namespace {snapshot.namespace} has {listed}", ref)
-    return rule.finding(Result.FAIL, f"namespace {snapshot.namespace} has no {kind}", ref)
+        return rule.finding(P, f"namespace {snapshot.namespace} has {listed}", ref)
+    return rule.finding(F, f"namespace {snapshot.namespace} has no {kind}", ref)
 
 
 def pdb_selector(pdb: Obj) -> dict[str, Any] | None:
@@ -245,17 +249,17 @@ def _judge_workload(
     names = ", ".join(str(coverage.ref) for coverage in covering)
     if replicas < MIN_PROTECTED_REPLICAS and not covering:
         yield PDB_EXISTS.finding(
-            Result.NOT_APPLICABLE,
+            NA,
             f"{replicas_reason(snapshot, workload, replicas)}: a PodDisruptionBudget is only "
             f"asked of workloads with at least {MIN_PROTECTED_REPLICAS} replicas",
             ref,
         )
     if replicas >= MIN_PROTECTED_REPLICAS:
         if covering:
-            yield PDB_EXISTS.finding(Result.PASS, f"{ref} is covered by {names}", ref)
+            yield PDB_EXISTS.finding(P, f"{ref} is covered by {names}", ref)
         else:
             yield PDB_EXISTS.finding(
-                Result.FAIL,
+                F,
                 f"{ref} runs at least {replicas} replicas but no PodDisruptionBudget in "
                 f"namespace {ref.namespace} selects its pod labels",
                 ref,
@@ -264,13 +268,13 @@ def _judge_workload(
         return
     if len(covering) > 1:
         yield SINGLE_PDB.finding(
-            Result.FAIL,
+            F,
             f"{ref} pods are covered by {len(covering)} PodDisruptionBudgets ({names}); "
             "the eviction API refuses to evict such pods, which blocks node drains",
             ref,
         )
     else:
-        yield SINGLE_PDB.finding(Result.PASS, f"{ref} pods are covered by {names} only", ref)
+        yield SINGLE_PDB.finding(P, f"{ref} pods are covered by {names} only", ref)
     if replicas < 1:
         return  # scaled to zero: nothing to evict
     for coverage in covering:
@@ -291,13 +295,13 @@ def _allows_eviction(ref: ObjectRef, coverage: _Coverage) -> Finding:
         return PDB_ALLOWS_EVICTION.finding(Result.ERROR, f"{coverage.ref}: {error}", ref)
     if allowed < 1:
         return PDB_ALLOWS_EVICTION.finding(
-            Result.FAIL,
+            F,
             f"{coverage.ref} ({budget}) allows no eviction at {scope}: "
             "node drains and cluster upgrades stall on these pods",
             ref,
         )
     return PDB_ALLOWS_EVICTION.finding(
-        Result.PASS,
+        P,
         f"{coverage.ref} ({budget}) allows {allowed} eviction{'' if allowed == 1 else 's'} "
         f"at {scope}",
         ref,
@@ -307,7 +311,7 @@ def _allows_eviction(ref: ObjectRef, coverage: _Coverage) -> Finding:
 def _selects_pods(coverage: _Coverage) -> Finding:
     ref = coverage.ref
     if coverage.selects_pods:
-        return PDB_SELECTS_PODS.finding(Result.PASS, f"{ref} selects pods in the namespace", ref)
+        return PDB_SELECTS_PODS.finding(P, f"{ref} selects pods in the namespace", ref)
     selector = as_dict(coverage.pdb.get("spec")).get("selector")
     if not isinstance(selector, dict):
         why = "has no selector, so it selects no pod"
@@ -315,4 +319,4 @@ def _selects_pods(coverage: _Coverage) -> Finding:
         why = "has an empty selector, which selects no pod in policy/v1beta1"
     else:
         why = "selects no pod of any workload in the namespace"
-    return PDB_SELECTS_PODS.finding(Result.WARN, f"{ref} {why}", ref)
+    return PDB_SELECTS_PODS.finding(W, f"{ref} {why}", ref)

@@ -37,6 +37,10 @@ from aks_checklist.checks.snapshot import (
     meta,
 )
 
+# A member looked up on the enum class costs ten times a global, and these are read for
+# every object judged.
+P, F, W = Result.PASS, Result.FAIL, Result.WARN
+
 NODE_SELECTOR = Rule(
     "WIN-10/windows-node-selector",
     "Pods are kept off nodes of the other OS",
@@ -85,7 +89,7 @@ def _windows_pod_selector(
     spec, ref = workload.pod_spec, workload.ref
     if not podspec.allows_os(spec, "linux"):
         return NODE_SELECTOR.finding(
-            Result.PASS, f"{ref} is a Windows pod and only selects Windows nodes", ref
+            P, f"{ref} is a Windows pod and only selects Windows nodes", ref
         )
     if windows_images:
         container, image = windows_images[0]
@@ -93,7 +97,7 @@ def _windows_pod_selector(
     else:
         why = "it sets spec.os.name: windows, which does not steer scheduling"
     return NODE_SELECTOR.finding(
-        Result.FAIL,
+        F,
         f"{ref} is a Windows pod ({why}) but can be scheduled onto Linux nodes; add "
         f"nodeSelector {podspec.OS_LABEL}: windows",
         ref,
@@ -104,7 +108,7 @@ def _linux_pod_selector(workload: Workload, windows_nodes: list[Obj]) -> Finding
     spec, ref = workload.pod_spec, workload.ref
     if not podspec.allows_os(spec, "windows"):
         return NODE_SELECTOR.finding(
-            Result.PASS, f"{ref} is a Linux pod and its node constraints exclude Windows", ref
+            P, f"{ref} is a Linux pod and its node constraints exclude Windows", ref
         )
     tolerations = as_list(spec.get("tolerations"))
     reachable = [
@@ -115,12 +119,12 @@ def _linux_pod_selector(workload: Workload, windows_nodes: list[Obj]) -> Finding
     ]
     if not reachable:
         return NODE_SELECTOR.finding(
-            Result.PASS,
+            P,
             f"{ref} is a Linux pod and the Windows nodes are tainted against it",
             ref,
         )
     return NODE_SELECTOR.finding(
-        Result.WARN,
+        W,
         f"{ref} has no {podspec.OS_LABEL} selector and can be scheduled onto Windows node "
         f"{', '.join(reachable[:3])}{' and others' if len(reachable) > 3 else ''}; add "
         f"nodeSelector {podspec.OS_LABEL}: linux or taint the Windows nodes",
@@ -144,7 +148,7 @@ def _build(
     if len(targets) > 1:
         listed = ", ".join(f"{who} targets {build}" for build, who in sorted(targets.items()))
         yield BUILD_MATCHES.finding(
-            Result.FAIL,
+            F,
             f"{ref} mixes Windows builds that cannot share a node: {listed}",
             ref,
         )
@@ -157,20 +161,20 @@ def _build(
     )
     if not podspec.node_matches(spec, {label: build}, only=label):
         yield BUILD_MATCHES.finding(
-            Result.FAIL,
+            F,
             f"{who} of {ref} targets Windows build {build} but the pod's {label} constraint "
             "excludes it",
             ref,
         )
     elif not others:
         yield BUILD_MATCHES.finding(
-            Result.PASS, f"{ref} selects {label}: {build}, the build its image targets", ref
+            P, f"{ref} selects {label}: {build}, the build its image targets", ref
         )
     elif windows_nodes:
         yield _build_on_nodes(workload, who, build, windows_nodes)
     else:
         yield BUILD_MATCHES.finding(
-            Result.WARN,
+            W,
             f"{who} of {ref} targets Windows build {build} but the pod does not select "
             f"{label}: {build}, so it can land on nodes of another build",
             ref,
@@ -187,15 +191,13 @@ def _build_on_nodes(workload: Workload, who: str, build: str, windows_nodes: lis
     ]
     if wrong:
         return BUILD_MATCHES.finding(
-            Result.FAIL,
+            F,
             f"{who} of {ref} targets Windows build {build} but can be scheduled onto "
             f"{', '.join(wrong[:3])}; select {podspec.WINDOWS_BUILD_LABEL}: {build}",
             ref,
         )
     if not usable:
         return BUILD_MATCHES.finding(
-            Result.WARN, f"{ref} matches none of the Windows nodes in the cluster", ref
+            W, f"{ref} matches none of the Windows nodes in the cluster", ref
         )
-    return BUILD_MATCHES.finding(
-        Result.PASS, f"every Windows node {ref} can use runs build {build}", ref
-    )
+    return BUILD_MATCHES.finding(P, f"every Windows node {ref} can use runs build {build}", ref)
