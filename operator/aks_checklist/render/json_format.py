@@ -76,6 +76,10 @@ def results_json(findings: Sequence[Finding]) -> Encoded:
             text = texts[value] = encode_basestring(value)
         return text
 
+    # A workload's findings come one after the other, in one file at one line: the part of
+    # the row from "file" to "copies" is the one before's, unless one of them is another.
+    place: tuple[object, ...] = (rows,) * 5  # nothing a finding holds
+    middle = ""
     for finding in findings:
         key = (finding.rule, finding.result, finding.severity)
         head = heads.get(key)
@@ -89,14 +93,29 @@ def results_json(findings: Sequence[Finding]) -> Encoded:
         obj = objects.get(id(ref))
         if obj is None:
             obj = objects[id(ref)] = compact(object_json(ref))
-        container_text = text_of(finding.container)
-        file_text = text_of(finding.file)
-        source_text = text_of(finding.source)
-        line, document, copies = finding.line, finding.document, finding.copies
+        file, line, document, source, copies = (
+            finding.file,
+            finding.line,
+            finding.document,
+            finding.source,
+            finding.copies,
+        )
+        # By identity, so 1 and True (or two equal lists) are never taken for one another.
+        if (
+            file is not place[0]
+            or line is not place[1]
+            or document is not place[2]
+            or source is not place[3]
+            or copies is not place[4]
+        ):
+            place = (file, line, document, source, copies)
+            middle = (
+                f'"file": {text_of(file)}, "line": {_value(line)}, '
+                f'"document": {_value(document)}, "source": {text_of(source)}, '
+                f'"copies": {compact(list(copies)) if copies else "[]"}'
+            )
         append(
-            f'{head}{obj}, "container": {container_text}, "file": {file_text}, '
-            f'"line": {_value(line)}, "document": {_value(document)}, '
-            f'"source": {source_text}, "copies": {compact(list(copies)) if copies else "[]"}, '
+            f'{head}{obj}, "container": {text_of(finding.container)}, {middle}, '
             f'"message": {_value(finding.message)}}}'
         )
     return rows
