@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from aks_checklist.sources.blockyaml import Unsupported, load_documents, plain
-from aks_checklist.sources.documents import split_documents
+from aks_checklist.sources.blockyaml import Unsupported, load_documents, plain, read_documents
+from aks_checklist.sources.documents import _content_line, split_documents
 
 ROOT = Path(__file__).parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -246,3 +246,21 @@ def test_randomly_edited_fixtures_are_read_as_pyyaml_reads_them_or_declined() ->
         assert same(mine, theirs), text
         read_ones += 1
     assert read_ones > 50
+
+
+def test_where_content_starts_is_where_the_document_splitter_finds_it() -> None:
+    """read_documents' content lines stand in for _content_line's: they must agree."""
+    texts = [path.read_text(encoding="utf-8-sig") for path in FILES]
+    texts += _mutations(seed=3, count=300)
+    texts += ["---\n# c\n\n  a: 1\n", "# c\n---\n---\n\n", "--- # c\n- 1\n", "\n\n"]
+    read_ones = 0
+    for text in texts:
+        chunks = split_documents(text)
+        try:
+            read = read_documents(chunks)
+        except Unsupported:
+            continue
+        read_ones += 1
+        for (line, chunk), (_, start) in zip(chunks, read, strict=True):
+            assert line + start == _content_line(line, chunk), text
+    assert read_ones > 100

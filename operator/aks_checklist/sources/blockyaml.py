@@ -363,7 +363,8 @@ class _Block:
                 return self.indents[index]
             index += 1
 
-    def document(self) -> Any:
+    def document(self) -> tuple[Any, int]:
+        """The document's value, and the 0-based line its content starts on (0 if none)."""
         first = self.contents[0]
         if self.indents[0] == 0 and first.startswith("---"):
             if not _rest_is_comment(first, 3) or first[3:4] not in ("", " "):
@@ -371,11 +372,12 @@ class _Block:
             self.index = 1
         indent = self.next_line()
         if indent < 0:
-            return None
+            return None, 0
+        start = self.index
         value = self.node(indent, 0)
         if self.next_line() >= 0:
             raise Unsupported("lines after the document's top-level node")
-        return value
+        return value, start
 
     def node(self, indent: int, depth: int) -> Any:
         if depth > _MAX_DEPTH:
@@ -680,7 +682,16 @@ def load_documents(chunks: list[tuple[int, str]]) -> list[Any]:
 
     Raises :class:`Unsupported` when any document holds more than this reader reads.
     """
-    values: list[Any] = []
+    return [value for value, _ in read_documents(chunks)]
+
+
+def read_documents(chunks: list[tuple[int, str]]) -> list[tuple[Any, int]]:
+    """:func:`load_documents`, with the 0-based line of each document where its content
+    starts: past its marker, blank lines and comments (0 when it has no content).
+
+    The reader has found that line already; the caller need not look for it again.
+    """
+    values: list[tuple[Any, int]] = []
     for _, chunk in chunks:
         if not chunk.isascii() or chunk.encode("ascii").translate(None, _READ):
             raise Unsupported("non-ASCII text, a tab, a carriage return or a control character")

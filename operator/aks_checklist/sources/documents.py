@@ -215,10 +215,14 @@ def _yaml_documents(text: str, file: str, errors: list[ScanError]) -> list[Docum
     chunks = split_documents(text)
     try:
         # Plain block YAML, most manifests: read without PyYAML (see blockyaml).
-        values = blockyaml.load_documents(chunks)
+        read = blockyaml.read_documents(chunks)
     except blockyaml.Unsupported:
         return _pyyaml_documents(text, chunks, file, errors)
-    return _documents(chunks, values)
+    # The reader found where each document's content starts, as _content_line would.
+    return [
+        Document(index, line + start, value, _helm_source(chunk), _item_lines(line, chunk, value))
+        for index, ((line, chunk), (value, start)) in enumerate(zip(chunks, read, strict=True))
+    ]
 
 
 def _documents(chunks: list[tuple[int, str]], values: list[Any]) -> list[Document]:
