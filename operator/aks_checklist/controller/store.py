@@ -35,10 +35,6 @@ class Store(Mapping[Key, Collection[Packed]]):
     def uids(self) -> Iterable[str]:
         return self._key_of.keys()
 
-    def count(self) -> int:
-        """How many objects are held, under every key."""
-        return len(self._key_of)
-
     def put(self, key: Key, packed: Packed) -> None:
         old = self._key_of.get(packed.uid, key)
         if old != key:  # a key never changes for one uid, but never leave a copy behind
