@@ -55,6 +55,7 @@ log = structlog.get_logger("aks_checklist.controller")
 SLICE = 0.002  # seconds of decoding and filing before other tasks get the loop
 NOT_SERVED_RECHECK = 300.0  # seconds before asking again for a kind the server lacks
 RETRY_BASE, RETRY_CAP = 0.5, 30.0
+SHORTEST_WATCH = 1.0  # seconds; a watch that ends sooner is retried with the backoff
 
 Mark = Callable[[Watched, Key], None]
 
@@ -111,8 +112,12 @@ class Feed:
                             dropped=dropped,
                         )
                     self.ready.set()
+                started = time.monotonic()
                 version = await self._follow(version)
-                failures = 0
+                if time.monotonic() - started >= SHORTEST_WATCH:
+                    failures = 0
+                else:  # a server or proxy that ends every watch at once must not be hammered
+                    failures = await self._back_off(failures, ListWatchError(0, "watch ended"))
             except GoneError:
                 version = ""  # listed again at once: what was deleted meanwhile is dropped then
             except ListWatchError as error:
