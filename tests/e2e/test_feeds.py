@@ -245,7 +245,7 @@ def test_every_pod_is_a_footprint_and_only_pods_no_controller_made_are_judged(
         assert len(footprints[namespace]) == 2
         assert marks.seen == [("Pod", namespace)]
 
-    running(cluster, [PODS, POD_FOOTPRINTS], marks, body)
+    running(cluster, [PODS], marks, body)
 
 
 def _created(cluster: Cluster, body: dict[str, Any]) -> bool:

@@ -11,7 +11,7 @@ its tasks deadlocks with indexes (docs/scaling.md).
 A feed decodes, slims and files each event itself, a few tens of microseconds,
 and lets the loop run other work once it has computed for ``SLICE``. It works
 as client-go's reflector does: LIST, then WATCH from the list's
-resourceVersion; after 410 GoneError it lists again and drops what the list no
+resourceVersion; after 410 Gone it lists again and drops what the list no
 longer has (so nothing lingers, as it could in Kopf's indexes); a broken
 stream resumes from the last version seen; failures retry with a jittered,
 capped backoff. Kopf still serves the policies: their daemons, finalizer and
@@ -203,16 +203,17 @@ class Feed:
         return not self.watched.namespaced or self._watches(str(namespace))
 
     def _file(self, body: Mapping[str, Any], version: str) -> None:
+        metadata = meta(body)
+        object_version = str(metadata.get("resourceVersion") or version)
         for sink in self.sinks:
             if not sink.accepts(body):
-                self._drop(sink, str(meta(body).get("uid")))
+                self._drop(sink, str(metadata.get("uid")))
                 continue
             watched = sink.watched
             kept = slim(body, watched)
             packed = pack(kept)
-            key = meta(body).get("name") if watched is NAMESPACES else meta(body).get("namespace")
+            key = metadata.get("name") if watched is NAMESPACES else metadata.get("namespace")
             sink.store.put(key, packed)
-            object_version = str(meta(body).get("resourceVersion") or version)
             if sink.marks and self._changes.changed(watched.index_id, object_version, kept, packed):
                 self._mark(watched, key)
 
@@ -224,7 +225,10 @@ class Feed:
 
 
 class Feeds:
-    """Every feed of the operator, their stores by index id, and their common readiness."""
+    """Every feed of the operator, their stores by index id, and their common readiness.
+
+    One feed per kind in ``kinds``; the Pods' feed fills the footprints' index as well.
+    """
 
     def __init__(
         self,
@@ -240,8 +244,6 @@ class Feeds:
         self._feeds: list[Feed] = []
         self._tasks: list[asyncio.Task[None]] = []
         for watched in kinds:
-            if watched is POD_FOOTPRINTS:
-                continue  # filled by the Pods' feed
             sinks = [Sink(watched, self._store(watched))]
             if watched is PODS:
                 # Every Pod as a footprint for preflight; only Pods no controller made are

@@ -23,7 +23,6 @@ from aks_checklist.controller.resources import (
     CLUSTER_SCOPED,
     NAMESPACED,
     NAMESPACES,
-    POD_FOOTPRINTS,
     POLICIES,
     REPORTS,
     Watched,
@@ -43,8 +42,9 @@ FINALIZER = "akschecklist.io/finalizer"
 EVENT_POSTERS = 2  # Events posted at once
 EVENT_POSTER_IDLE_SECONDS = 0.01
 WATCH_SECONDS = 300  # how long the API server keeps a watch open before it is renewed
-# What the feeds index: every watched kind but the policies, which Kopf serves.
-FED = (NAMESPACES, REPORTS, *NAMESPACED, POD_FOOTPRINTS, *CLUSTER_SCOPED)
+# What the feeds index: every watched kind but the policies, which Kopf serves (the Pods'
+# feed fills the footprints' index too).
+FED = (NAMESPACES, REPORTS, *NAMESPACED, *CLUSTER_SCOPED)
 
 
 @kopf.on.startup()
